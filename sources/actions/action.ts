@@ -1,0 +1,31 @@
+import type { z } from 'zod';
+import type { Deps } from '../deps.ts';
+
+/**
+ * An action is one verb of the domain: a zod input schema and a transport-agnostic `run`.
+ * REST routes and socket events both call actions; neither touches the database itself.
+ */
+
+export type FailureKind = 'bad-request' | 'unauthorized' | 'not-found' | 'conflict' | 'too-many-requests';
+
+export type Failure = { ok: false; kind: FailureKind; error: string };
+export type Result<T> = { ok: true; value: T } | Failure;
+
+export const ok = <T>(value: T): Result<T> => ({ ok: true, value });
+export const fail = (kind: FailureKind, error: string): Failure => ({ ok: false, kind, error });
+
+/** Who is calling: present for authenticated transports, absent for the public auth routes. */
+export interface Caller {
+    userId: string;
+}
+
+export interface Action<Input extends z.ZodType, Output, Ctx extends Caller | null = Caller> {
+    input: Input;
+    run(deps: Deps, caller: Ctx, input: z.output<Input>): Promise<Result<Output>>;
+}
+
+export function defineAction<Input extends z.ZodType, Output, Ctx extends Caller | null = Caller>(
+    action: Action<Input, Output, Ctx>,
+): Action<Input, Output, Ctx> {
+    return action;
+}

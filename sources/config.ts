@@ -1,0 +1,90 @@
+import { z } from 'zod';
+
+/**
+ * Every environment variable the server reads, parsed once. Nothing else touches process.env.
+ * Names and defaults follow the upstream server (spec/storage.md §5.1) so existing deployments
+ * keep working; the differences are documented in README.md.
+ */
+
+const emptyAsUndefined = (value: unknown) => (value === '' ? undefined : value);
+const optionalString = z.preprocess(emptyAsUndefined, z.string().optional());
+const port = z.preprocess(emptyAsUndefined, z.coerce.number().int().min(0).max(65535).optional());
+
+const envSchema = z.object({
+    HANDY_MASTER_SECRET: optionalString,
+    DATABASE_URL: z.preprocess(
+        emptyAsUndefined,
+        z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL').optional(),
+    ),
+    DB_PROVIDER: z.preprocess(emptyAsUndefined, z.enum(['pglite', 'postgres']).optional()),
+    DATA_DIR: z.preprocess(emptyAsUndefined, z.string().default('./data')),
+    PGLITE_DIR: optionalString,
+    PORT: port,
+    HOST: z.preprocess(emptyAsUndefined, z.string().default('0.0.0.0')),
+    PUBLIC_URL: z.preprocess(emptyAsUndefined, z.url().optional()),
+    LOG_LEVEL: z.preprocess(
+        emptyAsUndefined,
+        z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    ),
+});
+
+export type DatabaseConfig =
+    | { kind: 'pglite'; dir: string }
+    | { kind: 'postgres'; url: string; schema: string };
+
+export type Config = Readonly<{
+    /** Undefined only in embedded mode, where main.ts loads or creates DATA_DIR/master-secret. */
+    masterSecret: string | undefined;
+    database: DatabaseConfig;
+    dataDir: string;
+    port: number;
+    host: string;
+    publicUrl: string;
+    logLevel: z.infer<typeof envSchema>['LOG_LEVEL'];
+}>;
+
+export class ConfigError extends Error {}
+
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+    const parsed = envSchema.safeParse(env);
+    if (!parsed.success) {
+        const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
+        throw new ConfigError(`Invalid configuration:\n  ${problems.join('\n  ')}`);
+    }
+    const e = parsed.data;
+    const database = databaseConfig(e);
+    if (database.kind === 'postgres' && !e.HANDY_MASTER_SECRET) {
+        throw new ConfigError(
+            'Invalid configuration:\n  HANDY_MASTER_SECRET: required when DATABASE_URL is set ' +
+                '(it signs every token; use the value of the server that created the database)',
+        );
+    }
+    const portNumber = e.PORT ?? 3005;
+    return Object.freeze({
+        masterSecret: e.HANDY_MASTER_SECRET,
+        database,
+        dataDir: e.DATA_DIR,
+        port: portNumber,
+        host: e.HOST,
+        publicUrl: (e.PUBLIC_URL ?? `http://localhost:${portNumber}`).replace(/\/+$/, ''),
+        logLevel: e.LOG_LEVEL,
+    });
+}
+
+function databaseConfig(e: z.infer<typeof envSchema>): DatabaseConfig {
+    const wantsPostgres = e.DB_PROVIDER === 'postgres' || (e.DB_PROVIDER === undefined && e.DATABASE_URL);
+    if (!wantsPostgres) {
+        return { kind: 'pglite', dir: e.PGLITE_DIR ?? `${e.DATA_DIR.replace(/\/+$/, '')}/pglite` };
+    }
+    if (!e.DATABASE_URL) {
+        throw new ConfigError('Invalid configuration:\n  DATABASE_URL: required when DB_PROVIDER=postgres');
+    }
+    // Prisma-style `?schema=` selects the Postgres schema; the driver itself must not see it.
+    const url = new URL(e.DATABASE_URL);
+    const schema = url.searchParams.get('schema') ?? 'public';
+    url.searchParams.delete('schema');
+    if (!/^[A-Za-z_][A-Za-z0-9_]{0,62}$/.test(schema)) {
+        throw new ConfigError(`Invalid configuration:\n  DATABASE_URL: schema "${schema}" is not a plain identifier`);
+    }
+    return { kind: 'postgres', url: url.toString(), schema };
+}

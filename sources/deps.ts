@@ -1,0 +1,35 @@
+import { resolveMasterSecret } from './auth/masterSecret.ts';
+import { createTokenService, type TokenService } from './auth/tokens.ts';
+import type { Config } from './config.ts';
+import { createLogger, type Logger } from './monitoring/log.ts';
+import { createDb, type Db } from './storage/db.ts';
+import { migrate } from './storage/migrator.ts';
+
+/** Everything stateful the server uses, built once per server instance (no module singletons). */
+export interface Deps {
+    config: Config;
+    log: Logger;
+    db: Db;
+    tokens: TokenService;
+    close(): Promise<void>;
+}
+
+export interface CreateDepsOptions {
+    log?: Logger;
+    /** Apply pending migrations before serving (the default; `migrate` runs them on its own). */
+    migrate?: boolean;
+}
+
+export async function createDeps(config: Config, options: CreateDepsOptions = {}): Promise<Deps> {
+    const log = options.log ?? createLogger(config.logLevel);
+    const masterSecret = await resolveMasterSecret(config, log);
+    const db = await createDb(config.database);
+    try {
+        if (options.migrate ?? true) await migrate(db.sql, log);
+        const tokens = await createTokenService(masterSecret);
+        return { config, log, db, tokens, close: () => db.close() };
+    } catch (error) {
+        await db.close().catch(() => {});
+        throw error;
+    }
+}

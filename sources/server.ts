@@ -1,0 +1,63 @@
+import cors from '@fastify/cors';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import { sweepPairingRequests } from './actions/auth/pairingRequests.ts';
+import type { Deps } from './deps.ts';
+import { createAuthenticate } from './transport/http/plugins/authenticate.ts';
+import { registerBodyParsers } from './transport/http/plugins/bodyParsers.ts';
+import { registerErrorHandlers } from './transport/http/plugins/errorHandler.ts';
+import { authRoutes } from './transport/http/routes/authRoutes.ts';
+import { infraRoutes } from './transport/http/routes/infraRoutes.ts';
+
+export interface Server {
+    app: FastifyInstance;
+    /** Stops accepting requests, ends in-flight work and background loops. Does not close deps. */
+    close(): Promise<void>;
+}
+
+/** Upstream's global limit (spec rest.md §1.3); routes with small bodies set their own. */
+const BODY_LIMIT = 100 * 1024 * 1024;
+const PAIRING_SWEEP_INTERVAL_MS = 5 * 60 * 1000;
+
+/** Builds the whole server from config and deps. Production and tests both come through here. */
+export async function createServer(deps: Deps): Promise<Server> {
+    const app = Fastify({
+        loggerInstance: deps.log as FastifyBaseLogger,
+        // Per-request lines cost more than they tell; errors are still logged by the error handler.
+        logController: new LogController({ disableRequestLogging: true }),
+        bodyLimit: BODY_LIMIT,
+        requestTimeout: 120_000,
+        return503OnClosing: true,
+        forceCloseConnections: 'idle',
+    });
+    app.setValidatorCompiler(validatorCompiler);
+    app.setSerializerCompiler(serializerCompiler);
+    app.decorateRequest('userId', '');
+
+    await app.register(cors, {
+        origin: '*',
+        methods: ['GET', 'POST', 'PUT', 'DELETE'],
+        allowedHeaders: '*',
+    });
+    registerBodyParsers(app);
+    registerErrorHandlers(app);
+
+    const authenticate = createAuthenticate(deps.tokens);
+    infraRoutes(app, deps);
+    authRoutes(app, deps, authenticate);
+
+    await app.ready();
+
+    const sweeper = setInterval(() => {
+        sweepPairingRequests(deps.db.prisma).catch((error) => deps.log.warn({ err: error }, 'pairing sweep failed'));
+    }, PAIRING_SWEEP_INTERVAL_MS);
+    sweeper.unref();
+
+    return {
+        app,
+        async close() {
+            clearInterval(sweeper);
+            await app.close();
+        },
+    };
+}

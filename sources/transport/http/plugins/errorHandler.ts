@@ -1,0 +1,35 @@
+import type { FastifyError, FastifyInstance, FastifyRequest } from 'fastify';
+import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
+
+/**
+ * Error and 404 bodies exactly as upstream sends them (spec rest.md §1.7-§1.8). Client mistakes
+ * keep their 4xx status and message; anything else is logged and answered with a generic 500
+ * that reveals nothing. Request headers are never logged (they carry bearer tokens).
+ */
+export function registerErrorHandlers(app: FastifyInstance): void {
+    app.setErrorHandler((error: FastifyError, request, reply) => {
+        const status = error.statusCode ?? 500;
+        if (hasZodFastifySchemaValidationErrors(error) || error.validation) {
+            return reply.code(400).send({ error: 'Error', message: error.message, statusCode: 400 });
+        }
+        if (status >= 400 && status < 500) {
+            return reply.code(status).send({ error: error.name || 'Error', message: clientMessage(error, request.headers), statusCode: status });
+        }
+        request.log.error({ err: error, method: request.method, url: request.routeOptions.url }, 'request failed');
+        return reply.code(500).send({
+            error: 'Internal Server Error',
+            message: 'An unexpected error occurred',
+            statusCode: 500,
+        });
+    });
+
+    app.setNotFoundHandler((request, reply) => {
+        reply.code(404).send({ error: 'Not found', path: request.url, method: request.method });
+    });
+}
+
+/** Upstream's Fastify named the refused type in the 415 message; newer Fastify does not. */
+function clientMessage(error: FastifyError, headers: FastifyRequest['headers']): string {
+    if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return `Unsupported Media Type: ${headers['content-type'] ?? ''}`;
+    return error.message;
+}
