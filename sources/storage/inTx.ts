@@ -27,7 +27,7 @@ export async function inTx<T>(
     prisma: Prisma,
     log: Logger,
     fn: (scope: TxScope) => Promise<T>,
-    { isolation = 'Serializable', maxAttempts = 5 }: InTxOptions = {},
+    { isolation = 'Serializable', maxAttempts = 8 }: InTxOptions = {},
 ): Promise<T> {
     for (let attempt = 1; ; attempt++) {
         const effects: Array<() => unknown> = [];
@@ -55,10 +55,14 @@ async function runEffects(effects: Array<() => unknown>, log: Logger): Promise<v
     }
 }
 
+/** Prisma reports conflicts as P2034, or as P2010 carrying the driver's SQLSTATE for raw queries. */
 export function isSerializationFailure(error: unknown): boolean {
     if (typeof error !== 'object' || error === null) return false;
-    const { code, meta } = error as { code?: unknown; meta?: { code?: unknown } };
-    return SERIALIZATION_CODES.has(String(code)) || SERIALIZATION_CODES.has(String(meta?.code));
+    const { code, meta } = error as {
+        code?: unknown;
+        meta?: { code?: unknown; driverAdapterError?: { cause?: { originalCode?: unknown } } };
+    };
+    return [code, meta?.code, meta?.driverAdapterError?.cause?.originalCode].some((c) => SERIALIZATION_CODES.has(String(c)));
 }
 
 /** 20-40 ms, then doubling, capped at 1 s: spreads retries of transactions that collided. */

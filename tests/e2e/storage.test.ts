@@ -1,0 +1,91 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { inTx } from '../../sources/storage/inTx.ts';
+import { allocateSessionSeqs, allocateUserSeq, RowNotFoundError } from '../../sources/storage/seq.ts';
+import { login } from '../harness/keyClient.ts';
+import { startTestServer, type TestServer } from '../harness/testServer.ts';
+import { decodeJwt } from 'jose';
+
+describe('inTx and sequence allocation', () => {
+    let server: TestServer;
+    let accountId: string;
+    beforeAll(async () => {
+        server = await startTestServer();
+        accountId = decodeJwt((await login(server.url)).token).sub as string;
+    });
+    afterAll(() => server?.dispose());
+
+    const prisma = () => server.deps.db.prisma;
+    const log = () => server.deps.log;
+    const seqOf = async () => (await prisma().account.findUniqueOrThrow({ where: { id: accountId } })).seq;
+
+    it('retries serialization failures and runs only the successful attempt\'s effects, after commit', async () => {
+        const effects: string[] = [];
+        let attempts = 0;
+        const before = await seqOf();
+        const result = await inTx(prisma(), log(), async ({ tx, afterCommit }) => {
+            attempts++;
+            const seq = await allocateUserSeq(tx, accountId);
+            afterCommit(async () => {
+                // Runs after commit: a fresh read outside the transaction already sees the change.
+                effects.push(`attempt ${attempts} committed seq ${await seqOf()}`);
+            });
+            if (attempts === 1) throw Object.assign(new Error('could not serialize access'), { code: 'P2034' });
+            return seq;
+        });
+        expect(attempts).toBe(2);
+        expect(result).toBe(before + 1);
+        expect(effects).toEqual([`attempt 2 committed seq ${before + 1}`]);
+    });
+
+    it('rolls back on other errors without retrying and runs no effects', async () => {
+        const before = await seqOf();
+        let attempts = 0;
+        let ran = false;
+        await expect(
+            inTx(prisma(), log(), async ({ tx, afterCommit }) => {
+                attempts++;
+                await allocateUserSeq(tx, accountId);
+                afterCommit(() => {
+                    ran = true;
+                });
+                throw new Error('boom');
+            }),
+        ).rejects.toThrow('boom');
+        expect(attempts).toBe(1);
+        expect(ran).toBe(false);
+        expect(await seqOf()).toBe(before);
+    });
+
+    it('logs a failing effect instead of failing the committed call', async () => {
+        const after: string[] = [];
+        const value = await inTx(prisma(), log(), async ({ afterCommit }) => {
+            afterCommit(() => {
+                throw new Error('effect failed');
+            });
+            afterCommit(() => void after.push('later effects still run'));
+            return 'committed';
+        });
+        expect(value).toBe('committed');
+        expect(after).toEqual(['later effects still run']);
+    });
+
+    it('allocates gapless per-account and per-session counters', async () => {
+        const session = await prisma().session.create({ data: { accountId, tag: 't1', metadata: 'm' } });
+        const seqs = await inTx(prisma(), log(), async ({ tx }) => [
+            ...(await allocateSessionSeqs(tx, session.id, 3)),
+            ...(await allocateSessionSeqs(tx, session.id, 0)),
+            ...(await allocateSessionSeqs(tx, session.id, 2)),
+        ]);
+        expect(seqs).toEqual([1, 2, 3, 4, 5]);
+        const concurrent = await Promise.all(
+            // Ten writers on one row: every round commits one of them, so ten attempts always suffice.
+            Array.from({ length: 10 }, () =>
+                inTx(prisma(), log(), ({ tx }) => allocateUserSeq(tx, accountId), { maxAttempts: 10 }),
+            ),
+        );
+        const sorted = [...concurrent].sort((a, b) => a - b);
+        expect(new Set(sorted).size).toBe(10);
+        expect(sorted[9]! - sorted[0]!).toBe(9);
+        await expect(inTx(prisma(), log(), ({ tx }) => allocateUserSeq(tx, 'missing'))).rejects.toThrow(RowNotFoundError);
+    });
+});
