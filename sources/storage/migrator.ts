@@ -73,7 +73,9 @@ async function readMigrations(dir: string): Promise<Migration[]> {
 
 /** Prisma's own table layout, so `prisma migrate deploy` elsewhere agrees about what is applied. */
 async function ensureMigrationsTable(sql: SqlClient): Promise<void> {
-    await sql.exec(`
+    await sql.transaction(async (tx) => {
+        await tx.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK_KEY]);
+        await tx.exec(`
         CREATE TABLE IF NOT EXISTS "_prisma_migrations" (
             "id"                  VARCHAR(36) PRIMARY KEY NOT NULL,
             "checksum"            VARCHAR(64) NOT NULL,
@@ -88,6 +90,7 @@ async function ensureMigrationsTable(sql: SqlClient): Promise<void> {
         ALTER TABLE "_prisma_migrations" ADD COLUMN IF NOT EXISTS "checksum" VARCHAR(64) NOT NULL DEFAULT '';
         ALTER TABLE "_prisma_migrations" ADD COLUMN IF NOT EXISTS "rolled_back_at" TIMESTAMPTZ;
     `);
+    });
 }
 
 /**
