@@ -22,7 +22,9 @@ async function main(command: string): Promise<void> {
     const deps = await createDeps(config, { log });
     const server = await createServer(deps);
     await server.app.listen({ port: config.port, host: config.host });
-    log.info({ port: config.port, database: config.database.kind }, 'ready');
+    const address = server.app.server.address();
+    const port = typeof address === 'object' && address ? address.port : config.port;
+    log.info({ port, database: config.database.kind }, 'ready');
 
     let stopping = false;
     const stop = async (signal: NodeJS.Signals) => {
