@@ -1,9 +1,12 @@
 import { resolveMasterSecret } from './auth/masterSecret.ts';
 import { createTokenService, type TokenService } from './auth/tokens.ts';
 import type { Config } from './config.ts';
+import { createEventRouter, type EventRouter } from './events/eventRouter.ts';
 import { createLogger, type Logger } from './monitoring/log.ts';
 import { createDb, type Db } from './storage/db.ts';
 import { migrate } from './storage/migrator.ts';
+import { createSocketServer } from './transport/socket/socketServer.ts';
+import type { AppServer } from './transport/socket/socketTypes.ts';
 
 /** Everything stateful the server uses, built once per server instance (no module singletons). */
 export interface Deps {
@@ -11,6 +14,9 @@ export interface Deps {
     log: Logger;
     db: Db;
     tokens: TokenService;
+    /** Socket.IO, created here so actions can emit; createServer attaches it to HTTP. */
+    io: AppServer;
+    events: EventRouter;
     close(): Promise<void>;
 }
 
@@ -27,7 +33,8 @@ export async function createDeps(config: Config, options: CreateDepsOptions = {}
     try {
         if (options.migrate ?? true) await migrate(db.sql, log);
         const tokens = await createTokenService(masterSecret);
-        return { config, log, db, tokens, close: () => db.close() };
+        const io = createSocketServer();
+        return { config, log, db, tokens, io, events: createEventRouter(io), close: () => db.close() };
     } catch (error) {
         await db.close().catch(() => {});
         throw error;

@@ -8,6 +8,9 @@ import { registerBodyParsers } from './transport/http/plugins/bodyParsers.ts';
 import { registerErrorHandlers } from './transport/http/plugins/errorHandler.ts';
 import { authRoutes } from './transport/http/routes/authRoutes.ts';
 import { infraRoutes } from './transport/http/routes/infraRoutes.ts';
+import { machineRoutes } from './transport/http/routes/machineRoutes.ts';
+import { sessionRoutes } from './transport/http/routes/sessionRoutes.ts';
+import { attachSocketServer } from './transport/socket/socketServer.ts';
 
 export interface Server {
     app: FastifyInstance;
@@ -45,8 +48,12 @@ export async function createServer(deps: Deps): Promise<Server> {
     const authenticate = createAuthenticate(deps.tokens);
     infraRoutes(app, deps);
     authRoutes(app, deps, authenticate);
+    sessionRoutes(app, deps, authenticate);
+    machineRoutes(app, deps, authenticate);
 
     await app.ready();
+    // Attached before listen (upstream attached after): /v1/updates is served from the first request.
+    attachSocketServer(deps, app.server);
 
     const sweeper = setInterval(() => {
         sweepPairingRequests(deps.db.prisma).catch((error) => deps.log.warn({ err: error }, 'pairing sweep failed'));
@@ -57,6 +64,8 @@ export async function createServer(deps: Deps): Promise<Server> {
         app,
         async close() {
             clearInterval(sweeper);
+            // Disconnects every socket and closes the HTTP server; Fastify then finishes requests.
+            await deps.io.close();
             await app.close();
         },
     };

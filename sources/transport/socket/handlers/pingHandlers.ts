@@ -1,0 +1,9 @@
+import type { AppSocket } from '../socketTypes.ts';
+
+/** `ping` acks `{}` at once: the CLI uses it to flush its queue before exiting. */
+export function registerPingHandlers(socket: AppSocket): void {
+    socket.on('ping', (...args: unknown[]) => {
+        const ack = args[args.length - 1];
+        if (typeof ack === 'function') ack({});
+    });
+}

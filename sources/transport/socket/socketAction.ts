@@ -1,0 +1,72 @@
+import type { z } from 'zod';
+import type { Logger } from '../../monitoring/log.ts';
+import type { AppSocket } from './socketTypes.ts';
+
+type Ack = (reply: unknown) => void;
+
+function splitAck(args: unknown[]): { payload: unknown; ack: Ack | undefined } {
+    const last = args[args.length - 1];
+    const ack = typeof last === 'function' ? (last as Ack) : undefined;
+    return { payload: args[0] === ack ? undefined : args[0], ack };
+}
+
+interface AckedEvent<Schema extends z.ZodType> {
+    schema: Schema;
+    /** Ack for a payload that fails the schema. */
+    invalid: unknown;
+    /** Ack when `run` throws: the client awaits an answer, so it always gets one. */
+    failed: unknown;
+    run(input: z.output<Schema>): Promise<unknown>;
+}
+
+/**
+ * An event the client awaits. Every call is acknowledged exactly once, whatever happens:
+ * the CLI awaits some of these with no timeout, so a missing ack would wedge it.
+ */
+export function onAckedEvent<Schema extends z.ZodType>(
+    socket: AppSocket,
+    log: Logger,
+    event: string,
+    handler: AckedEvent<Schema>,
+): void {
+    socket.on(event, async (...args: unknown[]) => {
+        const { payload, ack } = splitAck(args);
+        let reply: unknown;
+        const parsed = handler.schema.safeParse(payload);
+        if (!parsed.success) {
+            reply = handler.invalid;
+        } else {
+            try {
+                reply = await handler.run(parsed.data);
+            } catch (error) {
+                log.error({ err: error, event }, 'socket event failed');
+                reply = handler.failed;
+            }
+        }
+        if (!ack) return;
+        try {
+            ack(reply);
+        } catch (error) {
+            log.warn({ err: error, event }, 'ack failed');
+        }
+    });
+}
+
+/** A fire-and-forget event: invalid payloads are dropped, failures logged, never thrown. */
+export function onEvent<Schema extends z.ZodType>(
+    socket: AppSocket,
+    log: Logger,
+    event: string,
+    schema: Schema,
+    run: (input: z.output<Schema>) => unknown,
+): void {
+    socket.on(event, async (...args: unknown[]) => {
+        const parsed = schema.safeParse(splitAck(args).payload);
+        if (!parsed.success) return;
+        try {
+            await run(parsed.data);
+        } catch (error) {
+            log.error({ err: error, event }, 'socket event failed');
+        }
+    });
+}

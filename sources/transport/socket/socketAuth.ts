@@ -1,0 +1,41 @@
+import type { ExtendedError } from 'socket.io';
+import type { TokenService } from '../../auth/tokens.ts';
+import type { AppSocket, ConnectionScope } from './socketTypes.ts';
+
+const text = (value: unknown) => (typeof value === 'string' && value.length > 0 ? value : undefined);
+
+/**
+ * Namespace middleware: runs before the client sees `connect`, so handlers are in place before
+ * its first event. Rejection messages and their order are upstream's (spec realtime.md §2.2).
+ */
+export function createSocketAuth(tokens: TokenService) {
+    return async (socket: AppSocket, next: (error?: ExtendedError) => void) => {
+        const auth = (socket.handshake.auth ?? {}) as Record<string, unknown>;
+        const token = auth.token;
+        const clientType = typeof auth.clientType === 'string' ? auth.clientType : undefined;
+        const sessionId = text(auth.sessionId);
+        const machineId = text(auth.machineId);
+        if (!token) return next(new Error('Missing authentication token'));
+        if (clientType === 'session-scoped' && !sessionId) {
+            return next(new Error('Session ID required for session-scoped clients'));
+        }
+        if (clientType === 'machine-scoped' && !machineId) {
+            return next(new Error('Machine ID required for machine-scoped clients'));
+        }
+        const verified = typeof token === 'string' ? await tokens.verify(token).catch(() => null) : null;
+        if (!verified) return next(new Error('Invalid authentication token'));
+
+        let scope: ConnectionScope = { type: 'user-scoped' };
+        if (clientType === 'session-scoped' && sessionId) scope = { type: 'session-scoped', sessionId };
+        if (clientType === 'machine-scoped' && machineId) scope = { type: 'machine-scoped', machineId };
+        const header = socket.handshake.headers['x-happy-client'];
+        socket.data = {
+            userId: verified.userId,
+            scope,
+            clientType,
+            happyClient: text(auth.happyClient) ?? (typeof header === 'string' ? header : undefined),
+            appState: auth.appState === undefined ? undefined : auth.appState === 'active' ? 'active' : 'background',
+        };
+        next();
+    };
+}

@@ -1,0 +1,20 @@
+import type { Server, Socket } from 'socket.io';
+
+/** How a connection is routed (spec realtime.md §2.4). */
+export type ConnectionScope =
+    | { type: 'user-scoped' }
+    | { type: 'session-scoped'; sessionId: string }
+    | { type: 'machine-scoped'; machineId: string };
+
+/** Per-socket state; visible across nodes through fetchSockets(). */
+export interface SocketData {
+    userId: string;
+    scope: ConnectionScope;
+    /** The raw handshake value: only an explicit 'user-scoped' counts as a UI client. */
+    clientType: string | undefined;
+    happyClient: string | undefined;
+    appState: 'active' | 'background' | undefined;
+}
+
+export type AppServer = Server<Record<string, any>, Record<string, any>, Record<string, never>, SocketData>;
+export type AppSocket = Socket<Record<string, any>, Record<string, any>, Record<string, never>, SocketData>;
