@@ -1,8 +1,11 @@
 import { resolveMasterSecret } from './auth/masterSecret.ts';
 import { createTokenService, type TokenService } from './auth/tokens.ts';
+import { MessageAppender } from './actions/session/messageAppender.ts';
+import { createMemorySessionStops } from './cluster/sessionStops.ts';
 import type { Config } from './config.ts';
 import { createEventRouter, type EventRouter } from './events/eventRouter.ts';
 import { createLogger, type Logger } from './monitoring/log.ts';
+import { ActivityCache } from './presence/activityCache.ts';
 import { createDb, type Db } from './storage/db.ts';
 import { migrate } from './storage/migrator.ts';
 import { createSocketServer } from './transport/socket/socketServer.ts';
@@ -17,6 +20,9 @@ export interface Deps {
     /** Socket.IO, created here so actions can emit; createServer attaches it to HTTP. */
     io: AppServer;
     events: EventRouter;
+    presence: ActivityCache;
+    messages: MessageAppender;
+    /** Commits queued messages and presence writes, then closes the database. */
     close(): Promise<void>;
 }
 
@@ -34,7 +40,24 @@ export async function createDeps(config: Config, options: CreateDepsOptions = {}
         if (options.migrate ?? true) await migrate(db.sql, log);
         const tokens = await createTokenService(masterSecret);
         const io = createSocketServer();
-        return { config, log, db, tokens, io, events: createEventRouter(io), close: () => db.close() };
+        const events = createEventRouter(io);
+        const presence = new ActivityCache(db.prisma, createMemorySessionStops(), log);
+        const messages = new MessageAppender(db.prisma, events, log);
+        return {
+            config,
+            log,
+            db,
+            tokens,
+            io,
+            events,
+            presence,
+            messages,
+            async close() {
+                await messages.close();
+                await presence.close();
+                await db.close();
+            },
+        };
     } catch (error) {
         await db.close().catch(() => {});
         throw error;

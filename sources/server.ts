@@ -3,6 +3,7 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } 
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import { sweepPairingRequests } from './actions/auth/pairingRequests.ts';
 import type { Deps } from './deps.ts';
+import { startPresenceTimeout } from './presence/presenceTimeout.ts';
 import { createAuthenticate } from './transport/http/plugins/authenticate.ts';
 import { registerBodyParsers } from './transport/http/plugins/bodyParsers.ts';
 import { registerErrorHandlers } from './transport/http/plugins/errorHandler.ts';
@@ -59,11 +60,13 @@ export async function createServer(deps: Deps): Promise<Server> {
         sweepPairingRequests(deps.db.prisma).catch((error) => deps.log.warn({ err: error }, 'pairing sweep failed'));
     }, PAIRING_SWEEP_INTERVAL_MS);
     sweeper.unref();
+    const stopPresenceTimeout = startPresenceTimeout(deps.db.prisma, deps.events, deps.log);
 
     return {
         app,
         async close() {
             clearInterval(sweeper);
+            stopPresenceTimeout();
             // Disconnects every socket and closes the HTTP server; Fastify then finishes requests.
             await deps.io.close();
             await app.close();

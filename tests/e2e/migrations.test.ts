@@ -31,6 +31,10 @@ const UPSTREAM_INDEXES = [
     'VoiceConversation_pkey',
 ];
 
+// What this server adds on top of the upstream schema (indexes only; no upstream object changes).
+const OUR_MIGRATIONS = [BASELINE_MIGRATION, '20261122010000_presence_indexes'];
+const OUR_INDEXES = ['Machine_active_lastActiveAt_idx', 'Session_active_lastActiveAt_idx'];
+
 const UPSTREAM_FOREIGN_KEYS = [
     'AccessKey_accountId_fkey c r', 'AccessKey_accountId_machineId_fkey c r', 'AccessKey_sessionId_fkey c r',
     'AccountAuthRequest_responseAccountId_fkey c n', 'AccountPushToken_accountId_fkey c r', 'Account_githubUserId_fkey c n',
@@ -57,12 +61,12 @@ describe('migrator', () => {
 
     it('creates the upstream schema on an empty database and records it the way Prisma does', async () => {
         const { sql } = await open();
-        expect(await migrate(sql, log)).toEqual({ applied: [BASELINE_MIGRATION], adoptedUpstream: false });
+        expect(await migrate(sql, log)).toEqual({ applied: OUR_MIGRATIONS, adoptedUpstream: false });
 
         const indexes = await sql.query<{ name: string }>(
             `SELECT indexname AS name FROM pg_indexes WHERE schemaname = current_schema() AND tablename <> '_prisma_migrations' ORDER BY 1`,
         );
-        expect(indexes.map((i) => i.name).sort()).toEqual([...UPSTREAM_INDEXES].sort());
+        expect(indexes.map((i) => i.name).sort()).toEqual([...UPSTREAM_INDEXES, ...OUR_INDEXES].sort());
         const foreignKeys = await sql.query<{ fk: string }>(
             `SELECT conname || ' ' || confupdtype::text || ' ' || confdeltype::text AS fk FROM pg_constraint
              WHERE contype = 'f' AND connamespace = current_schema()::regnamespace ORDER BY 1`,
@@ -77,13 +81,13 @@ describe('migrator', () => {
         const rows = await sql.query<{ migration_name: string; checksum: string; applied_steps_count: number; finished_at: Date | null }>(
             `SELECT migration_name, checksum, applied_steps_count, finished_at FROM "_prisma_migrations"`,
         );
-        expect(rows).toHaveLength(1);
-        expect(rows[0]).toMatchObject({
+        expect(rows.map((row) => row.migration_name).sort()).toEqual(OUR_MIGRATIONS);
+        expect(rows.find((row) => row.migration_name === BASELINE_MIGRATION)).toMatchObject({
             migration_name: BASELINE_MIGRATION,
             checksum: createHash('sha256').update(await baselineSql()).digest('hex'),
             applied_steps_count: 1,
         });
-        expect(rows[0]?.finished_at).toBeInstanceOf(Date);
+        expect(rows.every((row) => row.finished_at instanceof Date)).toBe(true);
 
         expect(await migrate(sql, log)).toEqual({ applied: [], adoptedUpstream: false });
     });
@@ -99,13 +103,14 @@ describe('migrator', () => {
         }
         await sql.query(`INSERT INTO "Account" (id, "publicKey", seq, "updatedAt") VALUES ('cupstream', 'ABCD', 7, now())`);
 
-        expect(await migrate(sql, log)).toEqual({ applied: [], adoptedUpstream: true });
+        // Only our additions run; the baseline is recorded, not executed.
+        expect(await migrate(sql, log)).toEqual({ applied: OUR_MIGRATIONS.slice(1), adoptedUpstream: true });
 
         expect(await sql.query(`SELECT id, seq FROM "Account"`)).toEqual([{ id: 'cupstream', seq: 7 }]);
         const history = await sql.query<{ migration_name: string; applied_steps_count: number }>(
             `SELECT migration_name, applied_steps_count FROM "_prisma_migrations" ORDER BY migration_name`,
         );
-        expect(history).toHaveLength(UPSTREAM_MIGRATIONS.length + 1);
+        expect(history).toHaveLength(UPSTREAM_MIGRATIONS.length + OUR_MIGRATIONS.length);
         expect(history.find((row) => row.migration_name === BASELINE_MIGRATION)?.applied_steps_count).toBe(0);
         expect(await migrate(sql, log)).toEqual({ applied: [], adoptedUpstream: false });
     });
@@ -133,7 +138,7 @@ describe('migrator', () => {
         const [half] = await sql.query<{ t: string | null }>(`SELECT to_regclass('"Half"')::text AS t`);
         expect(half?.t).toBeNull();
         const names = await sql.query<{ migration_name: string }>(`SELECT migration_name FROM "_prisma_migrations"`);
-        expect(names.map((n) => n.migration_name)).toEqual([BASELINE_MIGRATION]);
+        expect(names.map((n) => n.migration_name).sort()).toEqual(OUR_MIGRATIONS);
 
         await writeFile(join(dir, '20990101000000_broken', 'migration.sql'), 'CREATE TABLE "Half" (id INT);');
         expect((await migrate(sql, log, dir)).applied).toEqual(['20990101000000_broken']);

@@ -17,8 +17,12 @@ type InputSource = 'body' | 'querystring' | 'params';
 interface RouteBase<Input extends z.ZodType> {
     method: HTTPMethods;
     url: string;
-    /** Where the action's input comes from; it is validated there, so 400s name the part. */
-    from: InputSource;
+    /**
+     * Where the action's input comes from. Either one request part validated with the action's
+     * own schema, or several parts, each with its own schema (so a 400 names the part); their
+     * outputs are merged into the action's input (params win over body and query).
+     */
+    from: InputSource | Partial<Record<InputSource, z.ZodType>>;
     bodyLimit?: number;
     action: Action<Input, unknown, Caller> | Action<Input, unknown, null>;
 }
@@ -39,14 +43,15 @@ export function httpAction<Input extends z.ZodType>(
     deps: Deps,
     route: PublicRoute<Input> | ProtectedRoute<Input>,
 ): void {
+    const parts = typeof route.from === 'string' ? { [route.from]: route.action.input } : route.from;
     app.route({
         method: route.method,
         url: route.url,
         bodyLimit: route.bodyLimit,
-        schema: { [route.from]: route.action.input } as FastifySchema,
+        schema: parts as FastifySchema,
         preHandler: route.authenticate,
         handler: async (request: FastifyRequest, reply: FastifyReply) => {
-            const input = readInput(request, route.from) as z.output<Input>;
+            const input = readInput(request, Object.keys(parts) as InputSource[]) as z.output<Input>;
             const result = route.authenticate
                 ? await (route.action as Action<Input, unknown, Caller>).run(deps, { userId: request.userId }, input)
                 : await (route.action as Action<Input, unknown, null>).run(deps, null, input);
@@ -56,6 +61,9 @@ export function httpAction<Input extends z.ZodType>(
     });
 }
 
-function readInput(request: FastifyRequest, from: InputSource): unknown {
-    return from === 'querystring' ? request.query : request[from];
+function readInput(request: FastifyRequest, sources: InputSource[]): unknown {
+    const part = (source: InputSource) => (source === 'querystring' ? request.query : request[source]);
+    if (sources.length === 1) return part(sources[0]!);
+    const order: InputSource[] = ['body', 'querystring', 'params'];
+    return Object.assign({}, ...order.filter((s) => sources.includes(s)).map(part));
 }

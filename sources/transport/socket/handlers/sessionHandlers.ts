@@ -1,4 +1,57 @@
+import { z } from 'zod';
+import { sessionAlive } from '../../../actions/session/sessionAlive.ts';
+import { sessionEnd } from '../../../actions/session/sessionEnd.ts';
+import { sessionIdSchema } from '../../../actions/session/sessionViews.ts';
+import { sessionUpdateMetadata } from '../../../actions/session/sessionUpdateMetadata.ts';
+import { sessionUpdateState } from '../../../actions/session/sessionUpdateState.ts';
 import type { Deps } from '../../../deps.ts';
+import { onAckedEvent, onEvent } from '../socketAction.ts';
 import type { AppSocket } from '../socketTypes.ts';
 
-export function registerSessionHandlers(_deps: Deps, _socket: AppSocket): void {}
+const ERROR = { result: 'error' } as const;
+
+/** Socket `message`: an encrypted message from the app or an agent (spec realtime.md §7.6). */
+const messageEvent = z.object({
+    sid: sessionIdSchema,
+    message: z.string().max(8 * 1024 * 1024),
+    // Upstream treats a non-string localId as none; an absurdly long one is refused.
+    localId: z.unknown().refine((id) => typeof id !== 'string' || id.length <= 256).optional(),
+});
+
+/** Session events of spec realtime.md §7.2-§7.6. */
+export function registerSessionHandlers(deps: Deps, socket: AppSocket): void {
+    const caller = () => ({ userId: socket.data.userId });
+    const log = deps.log;
+
+    for (const [event, action] of [
+        ['update-metadata', sessionUpdateMetadata],
+        ['update-state', sessionUpdateState],
+    ] as const) {
+        onAckedEvent(socket, log, event, {
+            schema: action.input,
+            invalid: ERROR,
+            failed: ERROR,
+            // Upstream never acked an unknown session; the CLI awaits with no timeout, so we do.
+            run: async (input) => {
+                const result = await action.run(deps, caller(), input as never);
+                return result.ok ? result.value : ERROR;
+            },
+        });
+    }
+
+    onEvent(socket, log, 'session-alive', sessionAlive.input, (input) => sessionAlive.run(deps, caller(), input));
+    onEvent(socket, log, 'session-end', sessionEnd.input, (input) => sessionEnd.run(deps, caller(), input));
+
+    // Queued synchronously on arrival, so one socket's messages keep their order without a lock;
+    // the sender is left out of the broadcast, as upstream does.
+    onEvent(socket, log, 'message', messageEvent, ({ sid, message, localId }) =>
+        deps.messages.append(
+            {
+                accountId: socket.data.userId,
+                sessionId: sid,
+                messages: [{ localId: typeof localId === 'string' && localId.length > 0 ? localId : null, content: message }],
+            },
+            socket.id,
+        ),
+    );
+}

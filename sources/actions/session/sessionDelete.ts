@@ -1,0 +1,42 @@
+import { inTx } from '../../storage/inTx.ts';
+import { allocateUserSeq } from '../../storage/seq.ts';
+import { defineAction, fail, ok } from '../action.ts';
+import { sessionParams } from './sessionViews.ts';
+
+const NOT_FOUND = 'Session not found or not owned by user';
+
+/**
+ * DELETE /v1/sessions/:sessionId: removes the session with its messages, usage reports and
+ * access keys in one transaction; `delete-session` carries a seq allocated in that transaction
+ * and goes out after commit.
+ */
+export const sessionDelete = defineAction({
+    input: sessionParams,
+    async run(deps, caller, { sessionId }) {
+        const owned = await deps.db.prisma.session.findFirst({
+            where: { id: sessionId, accountId: caller.userId },
+            select: { id: true },
+        });
+        if (!owned) return fail('not-found', NOT_FOUND);
+        await deps.presence.stopSession(sessionId);
+        const deleted = await inTx(deps.db.prisma, deps.log, async ({ tx, afterCommit }) => {
+            const session = await tx.session.findFirst({ where: { id: sessionId, accountId: caller.userId }, select: { id: true } });
+            if (!session) return false;
+            await tx.sessionMessage.deleteMany({ where: { sessionId } });
+            await tx.usageReport.deleteMany({ where: { sessionId } });
+            await tx.accessKey.deleteMany({ where: { sessionId } });
+            await tx.session.delete({ where: { id: sessionId } });
+            const seq = await allocateUserSeq(tx, caller.userId);
+            afterCommit(() =>
+                deps.events.emitUpdate({
+                    userId: caller.userId,
+                    filter: { type: 'user-scoped-only' },
+                    seq,
+                    body: { t: 'delete-session', sid: sessionId },
+                }),
+            );
+            return true;
+        });
+        return deleted ? ok({ success: true }) : fail('not-found', NOT_FOUND);
+    },
+});

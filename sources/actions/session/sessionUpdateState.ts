@@ -1,0 +1,15 @@
+import { z } from 'zod';
+import { defineAction } from '../action.ts';
+import { sessionCompareAndSet } from './sessionCompareAndSet.ts';
+import { sessionIdSchema } from './sessionViews.ts';
+
+/** Socket `update-state`: the agent state, which may be set back to null (spec realtime.md §7.3). */
+export const sessionUpdateState = defineAction({
+    input: z.object({
+        sid: sessionIdSchema,
+        agentState: z.string().max(4 * 1024 * 1024).nullable(),
+        expectedVersion: z.number().int().min(0),
+    }),
+    run: (deps, caller, { sid, agentState, expectedVersion }) =>
+        sessionCompareAndSet(deps, caller.userId, sid, 'agentState', agentState, expectedVersion),
+});
