@@ -4,6 +4,8 @@ import type { Prisma } from '../../storage/db.ts';
 import { inTx } from '../../storage/inTx.ts';
 import { appendMessages, type AppendOutcome, type AppendRequest, type StoredMessage } from '../../storage/messageAppend.ts';
 
+const yieldToIo = () => new Promise<void>((resolve) => setImmediate(resolve));
+
 /** Appends that arrive while a batch commits wait for the next one; this caps a batch. */
 const MAX_BATCH = 256;
 
@@ -45,6 +47,10 @@ export class MessageAppender {
     }
 
     private async drain(): Promise<void> {
+        // Yield to I/O before each batch. PGlite runs in this thread and resolves its promises
+        // without touching the event loop, so a batch would otherwise commit before any socket
+        // behind it is read, and every batch would hold exactly one message.
+        await yieldToIo();
         while (this.queue.length > 0) {
             const batch = this.queue.splice(0, MAX_BATCH);
             try {
@@ -57,6 +63,7 @@ export class MessageAppender {
                 // One bad request must not fail its neighbours: retry them one by one.
                 for (const item of batch) await this.commit([item]).catch((e) => item.reject(e));
             }
+            await yieldToIo();
         }
     }
 
