@@ -14,6 +14,8 @@ export interface SocketData {
     clientType: string | undefined;
     happyClient: string | undefined;
     appState: 'active' | 'background' | undefined;
+    /** RPC methods this socket registered, with when (ms): lets any node pick the newest target. */
+    rpcMethods?: Record<string, number>;
 }
 
 export type AppServer = Server<Record<string, any>, Record<string, any>, Record<string, never>, SocketData>;
