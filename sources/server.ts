@@ -6,7 +6,7 @@ import type { Deps } from './deps.ts';
 import { startPresenceTimeout } from './presence/presenceTimeout.ts';
 import { createAuthenticate } from './transport/http/plugins/authenticate.ts';
 import { registerBodyParsers } from './transport/http/plugins/bodyParsers.ts';
-import { registerErrorHandlers } from './transport/http/plugins/errorHandler.ts';
+import { frameworkErrors, registerErrorHandlers } from './transport/http/plugins/errorHandler.ts';
 import { authRoutes } from './transport/http/routes/authRoutes.ts';
 import { infraRoutes } from './transport/http/routes/infraRoutes.ts';
 import { machineRoutes } from './transport/http/routes/machineRoutes.ts';
@@ -33,6 +33,7 @@ export async function createServer(deps: Deps): Promise<Server> {
         requestTimeout: 120_000,
         return503OnClosing: true,
         forceCloseConnections: 'idle',
+        frameworkErrors,
     });
     app.setValidatorCompiler(validatorCompiler);
     app.setSerializerCompiler(serializerCompiler);

@@ -13,3 +13,13 @@ export const base64Bytes = z
     .transform((value) => Buffer.from(value, 'base64'));
 
 export const publicKeyHex = (key: Uint8Array) => Buffer.from(key).toString('hex').toUpperCase();
+
+/** NUL cannot be stored in TEXT or JSONB; a lone surrogate would be silently rewritten as U+FFFD. */
+const UNSTORABLE = /[\u0000\uD800-\uDFFF]/u;
+
+/**
+ * A string the database can store as sent. Upstream passed NUL bytes through to Postgres and
+ * answered with a 500; here they fail validation (400 / error ack).
+ */
+export const storableString = (schema: z.ZodString = z.string()) =>
+    schema.refine((value) => !UNSTORABLE.test(value), 'Invalid characters');

@@ -72,13 +72,13 @@ export class ActivityCache {
 
     /** Archive, delete, session-end: drop queued writes and ignore heartbeats for a while. */
     async stopSession(sessionId: string): Promise<void> {
-        for (const [key, entry] of this.pending) {
-            if (entry.kind === 'session' && entry.id === sessionId) this.pending.delete(key);
-        }
-        for (const [key, entry] of this.entries.entries()) {
-            if (entry.kind === 'session' && entry.id === sessionId) this.entries.delete(key);
-        }
+        this.forget('session', sessionId);
         await this.stops.stop(sessionId);
+    }
+
+    /** A deleted machine: its cached ownership must not keep accepting heartbeats. */
+    forgetMachine(machineId: string): void {
+        this.forget('machine', machineId);
     }
 
     resumeSession(sessionId: string): Promise<void> {
@@ -96,6 +96,11 @@ export class ActivityCache {
     async close(): Promise<void> {
         clearInterval(this.timer);
         await this.flush();
+    }
+
+    private forget(kind: Entry['kind'], id: string): void {
+        for (const [key, entry] of this.pending) if (entry.kind === kind && entry.id === id) this.pending.delete(key);
+        for (const [key, entry] of this.entries.entries()) if (entry.kind === kind && entry.id === id) this.entries.delete(key);
     }
 
     private async lookup(kind: Entry['kind'], userId: string, id: string): Promise<Entry | null> {

@@ -33,6 +33,10 @@ describe('HTTP basics', () => {
         const missing = await request(server.url, 'GET', '/v1/nothing-here?x=1');
         expect(missing.status).toBe(404);
         expect(missing.body).toEqual({ error: 'Not found', path: '/v1/nothing-here?x=1', method: 'GET' });
+        // Path parameters over 100 characters match no route at all (upstream's router).
+        const long = await request(server.url, 'GET', `/v1/sessions/${'x'.repeat(101)}/messages`);
+        expect(long.status).toBe(404);
+        expect(long.body).toEqual({ error: 'Not found', path: `/v1/sessions/${'x'.repeat(101)}/messages`, method: 'GET' });
         // Trailing slashes are different routes.
         expect((await request(server.url, 'POST', '/v1/auth/', { body: {} })).status).toBe(404);
     });

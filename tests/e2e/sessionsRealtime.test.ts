@@ -113,12 +113,14 @@ describe('a CLI session, an agent and the app on one account (spec realtime.md �
     it('acks every awaited event, also for unknown sessions and bad payloads', async () => {
         expect(await cli.emitWithAck('update-metadata', { sid: 'missing', metadata: 'm', expectedVersion: 0 })).toEqual({ result: 'error' });
         expect(await cli.emitWithAck('update-state', { sid: 'missing', agentState: null, expectedVersion: 0 })).toEqual({ result: 'error' });
+        expect(await cli.emitWithAck('update-metadata', { sid: sessionId, metadata: 'nul\u0000', expectedVersion: 1 })).toEqual({ result: 'error' });
         for (const payload of [null, 'text', { sid: sessionId }, { sid: sessionId, metadata: 5, expectedVersion: 0 }, { sid: sessionId, metadata: 'm', expectedVersion: '0' }]) {
             expect(await cli.emitWithAck('update-metadata', payload)).toEqual({ result: 'error' });
         }
         // Fire-and-forget garbage is dropped and the socket keeps working.
         cli.socket.emit('message', { sid: sessionId, message: { not: 'a string' } });
         cli.socket.emit('message', null);
+        cli.socket.emit('message', { sid: sessionId, message: 'nul\u0000', localId: 'nul' });
         cli.socket.emit('session-alive', { sid: 42 });
         cli.socket.emit('update-metadata', { sid: sessionId, metadata: 'no ack', expectedVersion: 99 });
         expect(await cli.emitWithAck('ping')).toEqual({});
@@ -221,5 +223,51 @@ describe('presence (spec realtime.md §9)', () => {
         expect(await server.deps.db.prisma.sessionMessage.count({ where: { sessionId: id } })).toBe(0);
         app.close();
         evil.close();
+    });
+});
+
+describe('daemon presence (spec realtime.md §7.8, §9)', () => {
+    let server: TestServer;
+    let token: string;
+    beforeAll(async () => {
+        server = await startTestServer();
+        ({ token } = await login(server.url));
+    });
+    afterAll(() => server?.dispose());
+
+    it('persists machine-alive, announces it, times out once, and forgets deleted machines', async () => {
+        const machineId = 'daemon-presence-1';
+        await request(server.url, 'POST', '/v1/machines', { token, body: { id: machineId, metadata: ciphertext() } });
+        const app = await connectSocket(server.url, token);
+        const daemon = await connectSocket(server.url, token, { clientType: 'machine-scoped', machineId });
+        // A second in the past: distinct from the connect announcement's activeAt (now).
+        const time = Date.now() - 1000;
+        daemon.socket.emit('machine-alive', { machineId, time });
+        expect(await app.next('ephemeral', (e) => e.type === 'machine-activity' && e.activeAt === time)).toEqual({
+            type: 'machine-activity', id: machineId, active: true, activeAt: time,
+        });
+        await server.deps.presence.flush();
+        const machine = () => server.deps.db.prisma.machine.findUniqueOrThrow({ where: { id: machineId } });
+        // Created offline; the first heartbeat is written at once, whatever the debounce (and
+        // never moves lastActiveAt backwards).
+        expect((await machine()).active).toBe(true);
+        expect((await machine()).lastActiveAt.getTime()).toBeGreaterThanOrEqual(time);
+
+        const stale = new Date(Date.now() - 11 * 60_000);
+        await server.deps.db.prisma.machine.update({ where: { id: machineId }, data: { lastActiveAt: stale } });
+        await sweepInactive(server.deps.db.prisma, server.deps.events);
+        await sweepInactive(server.deps.db.prisma, server.deps.events);
+        await app.next('ephemeral', (e) => e.type === 'machine-activity' && e.active === false && e.activeAt === stale.getTime());
+        await roundTrip(app);
+        expect(app.ephemerals.filter((e) => e.activeAt === stale.getTime())).toHaveLength(1);
+
+        expect((await request(server.url, 'DELETE', `/v1/machines/${machineId}`, { token })).status).toBe(200);
+        const before = app.ephemerals.length;
+        daemon.socket.emit('machine-alive', { machineId, time: Date.now() });
+        await roundTrip(daemon);
+        await roundTrip(app);
+        expect(app.ephemerals.slice(before)).toEqual([]);
+        daemon.close();
+        app.close();
     });
 });

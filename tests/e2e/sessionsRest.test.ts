@@ -125,6 +125,8 @@ describe('sessions over REST (spec rest.md §3.1)', () => {
         expect((await request(server.url, 'POST', '/v1/sessions', { token, body: { tag: 5 } })).body.message).toMatch(/^body\/tag /);
         expect((await request(server.url, 'POST', '/v1/sessions', { token, body: { tag: 'x' } })).status).toBe(400);
         expect((await request(server.url, 'GET', '/v1/sessions')).status).toBe(401);
+        // A NUL byte cannot be stored: a 400, not a database error.
+        expect((await request(server.url, 'POST', '/v1/sessions', { token, body: { tag: 'nul', metadata: 'a\u0000b' } })).status).toBe(400);
     });
 });
 
@@ -211,6 +213,8 @@ describe('session messages v3 (spec rest.md §3.2)', () => {
             { messages: [{ content: 'x', localId: '' }] },
             { messages: Array.from({ length: 101 }, (_, i) => ({ content: 'x', localId: `${i}` })) },
             { nothing: true },
+            { messages: [{ content: 'nul \u0000 byte', localId: 'x' }] },
+            { messages: [{ content: 'lone \ud800 surrogate', localId: 'x' }] },
         ];
         for (const body of bad) {
             expect((await request(server.url, 'POST', `/v3/sessions/${sessionId}/messages`, { token, body })).status).toBe(400);

@@ -1,10 +1,11 @@
 import { z } from 'zod';
 import { defineAction, fail, ok } from '../action.ts';
+import { storableString } from '../schemas.ts';
 import { sessionIdSchema } from './sessionViews.ts';
 
 export const messageAppendBody = z.object({
     messages: z
-        .array(z.object({ content: z.string(), localId: z.string().min(1).max(256) }))
+        .array(z.object({ content: storableString(), localId: storableString(z.string().min(1).max(256)) }))
         .min(1)
         .max(100),
 });

@@ -4,6 +4,7 @@ import { newId } from '../../storage/ids.ts';
 import { inTx } from '../../storage/inTx.ts';
 import { allocateUserSeq } from '../../storage/seq.ts';
 import { defineAction, ok } from '../action.ts';
+import { storableString } from '../schemas.ts';
 import { presentCreatedSession, sessionView, type SessionRow } from './sessionViews.ts';
 
 /**
@@ -14,8 +15,8 @@ import { presentCreatedSession, sessionView, type SessionRow } from './sessionVi
  */
 export const sessionCreate = defineAction({
     input: z.object({
-        tag: z.string().min(1).max(1024),
-        metadata: z.string().max(4 * 1024 * 1024),
+        tag: storableString(z.string().min(1).max(1024)),
+        metadata: storableString(z.string().max(4 * 1024 * 1024)),
         agentState: z.string().nullish(),
         dataEncryptionKey: z.string().max(64 * 1024).nullish(),
     }),

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { defineAction } from '../action.ts';
+import { storableString } from '../schemas.ts';
 import { sessionCompareAndSet } from './sessionCompareAndSet.ts';
 import { sessionIdSchema } from './sessionViews.ts';
 
@@ -7,7 +8,7 @@ import { sessionIdSchema } from './sessionViews.ts';
 export const sessionUpdateMetadata = defineAction({
     input: z.object({
         sid: sessionIdSchema,
-        metadata: z.string().max(4 * 1024 * 1024),
+        metadata: storableString(z.string().max(4 * 1024 * 1024)),
         expectedVersion: z.number().int().min(0),
     }),
     run: (deps, caller, { sid, metadata, expectedVersion }) =>

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { storableString } from '../schemas.ts';
 import type { SessionView } from '../../events/updates.ts';
 
 /** The stored columns a session view is built from (Prisma row or raw SQL row). */
@@ -68,5 +69,5 @@ export function presentCreatedSession(s: SessionView) {
 }
 
 /** Session ids are cuids in practice; anything longer cannot exist and is refused early. */
-export const sessionIdSchema = z.string().min(1).max(128);
+export const sessionIdSchema = storableString(z.string().min(1).max(128));
 export const sessionParams = z.object({ sessionId: sessionIdSchema });

@@ -1,4 +1,4 @@
-import type { FastifyError, FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 
 /**
@@ -23,9 +23,21 @@ export function registerErrorHandlers(app: FastifyInstance): void {
         });
     });
 
-    app.setNotFoundHandler((request, reply) => {
-        reply.code(404).send({ error: 'Not found', path: request.url, method: request.method });
-    });
+    app.setNotFoundHandler(sendNotFound);
+}
+
+export function sendNotFound(request: FastifyRequest, reply: FastifyReply) {
+    return reply.code(404).send({ error: 'Not found', path: request.url, method: request.method });
+}
+
+/**
+ * Fastify's `frameworkErrors` hook, for errors raised before routing. Upstream's router treated
+ * a path parameter over 100 characters as no match at all: the generic 404, not Fastify 5's 414.
+ */
+export function frameworkErrors(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
+    if (error.code === 'FST_ERR_MAX_PARAM_LENGTH') return sendNotFound(request, reply);
+    const status = error.statusCode ?? 400;
+    return reply.code(status).send({ error: error.name || 'FastifyError', message: error.message, statusCode: status });
 }
 
 /** Upstream's Fastify named the refused type in the 415 message; newer Fastify does not. */

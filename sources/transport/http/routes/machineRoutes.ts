@@ -1,5 +1,23 @@
 import type { FastifyInstance } from 'fastify';
+import { machineCreate } from '../../../actions/machine/machineCreate.ts';
+import { machineDelete } from '../../../actions/machine/machineDelete.ts';
+import { machineGet } from '../../../actions/machine/machineGet.ts';
+import { machineList } from '../../../actions/machine/machineList.ts';
 import type { Deps } from '../../../deps.ts';
+import { httpAction } from '../httpAction.ts';
 import type { Authenticate } from '../plugins/authenticate.ts';
 
-export function machineRoutes(_app: FastifyInstance, _deps: Deps, _authenticate: Authenticate): void {}
+/**
+ * Machines (spec rest.md §3.5). A create body holds two values of at most 1M characters each
+ * plus a small key; 4 MiB instead of the global 100 MiB keeps a bad client from parking
+ * hundreds of megabytes per request. The other routes carry no body.
+ */
+const MACHINE_BODY_LIMIT = 4 * 1024 * 1024;
+const NO_BODY_LIMIT = 16 * 1024;
+
+export function machineRoutes(app: FastifyInstance, deps: Deps, authenticate: Authenticate): void {
+    httpAction(app, deps, { method: 'POST', url: '/v1/machines', from: 'body', bodyLimit: MACHINE_BODY_LIMIT, action: machineCreate, authenticate });
+    httpAction(app, deps, { method: 'GET', url: '/v1/machines', from: 'querystring', bodyLimit: NO_BODY_LIMIT, action: machineList, authenticate });
+    httpAction(app, deps, { method: 'GET', url: '/v1/machines/:id', from: 'params', bodyLimit: NO_BODY_LIMIT, action: machineGet, authenticate });
+    httpAction(app, deps, { method: 'DELETE', url: '/v1/machines/:id', from: 'params', bodyLimit: NO_BODY_LIMIT, action: machineDelete, authenticate });
+}

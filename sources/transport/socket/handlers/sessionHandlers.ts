@@ -4,18 +4,21 @@ import { sessionEnd } from '../../../actions/session/sessionEnd.ts';
 import { sessionIdSchema } from '../../../actions/session/sessionViews.ts';
 import { sessionUpdateMetadata } from '../../../actions/session/sessionUpdateMetadata.ts';
 import { sessionUpdateState } from '../../../actions/session/sessionUpdateState.ts';
+import { storableString } from '../../../actions/schemas.ts';
 import type { Deps } from '../../../deps.ts';
 import { onAckedEvent, onEvent } from '../socketAction.ts';
 import type { AppSocket } from '../socketTypes.ts';
 
 const ERROR = { result: 'error' } as const;
 
+const localIdSchema = storableString(z.string().max(256));
+
 /** Socket `message`: an encrypted message from the app or an agent (spec realtime.md §7.6). */
 const messageEvent = z.object({
     sid: sessionIdSchema,
-    message: z.string().max(8 * 1024 * 1024),
+    message: storableString(z.string().max(8 * 1024 * 1024)),
     // Upstream treats a non-string localId as none; an absurdly long one is refused.
-    localId: z.unknown().refine((id) => typeof id !== 'string' || id.length <= 256).optional(),
+    localId: z.unknown().refine((id) => typeof id !== 'string' || localIdSchema.safeParse(id).success).optional(),
 });
 
 /** Session events of spec realtime.md §7.2-§7.6. */
