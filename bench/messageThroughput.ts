@@ -1,0 +1,92 @@
+import { randomBytes } from 'node:crypto';
+import { connect, createSession, loginNewAccount } from './clients.ts';
+import type { ServerProcess } from './serverProcess.ts';
+import { percentile, round } from './stats.ts';
+
+export interface ThroughputOptions {
+    senders: number;
+    /** Messages each sender keeps in flight (sent, not yet seen by the app). */
+    inflight: number;
+    durationMs: number;
+    warmupMs: number;
+}
+
+export interface ThroughputResult extends ThroughputOptions {
+    sent: number;
+    delivered: number;
+    lost: number;
+    messagesPerSecond: number;
+    p50Ms: number;
+    p90Ms: number;
+    p99Ms: number;
+    serverRssMb: number;
+}
+
+/**
+ * Scenario 1: N session-scoped sockets (one session each, like N CLIs) send 256-byte encrypted
+ * messages with the `message` event; one user-scoped socket of the same account (the app)
+ * receives the `new-message` updates. Closed loop: each sender sends its next message when the
+ * app has received one of its outstanding ones, so the rate is what the server sustains.
+ */
+export async function runMessageThroughput(server: ServerProcess, options: ThroughputOptions): Promise<ThroughputResult> {
+    const token = await loginNewAccount(server.url);
+    const sessions = await Promise.all(Array.from({ length: options.senders }, () => createSession(server.url, token)));
+    const app = await connect(server.url, { token, clientType: 'user-scoped' });
+    const senders = await Promise.all(
+        sessions.map((sessionId) => connect(server.url, { token, clientType: 'session-scoped', sessionId })),
+    );
+
+    const payload = randomBytes(256).toString('base64');
+    const sentAt = new Map<string, number>();
+    const latencies: number[] = [];
+    let sent = 0;
+    let delivered = 0;
+    let measuredFrom = Number.POSITIVE_INFINITY;
+    let sendingUntil = 0;
+    let counter = 0;
+
+    const send = (index: number) => {
+        const localId = `${index}-${counter++}`;
+        sentAt.set(localId, performance.now());
+        sent++;
+        senders[index]!.emit('message', { sid: sessions[index], message: payload, localId });
+    };
+
+    const allDelivered = new Promise<void>((resolve) => {
+        app.on('update', (update: { body: { t: string; message?: { localId: string } } }) => {
+            if (update.body.t !== 'new-message' || !update.body.message) return;
+            const localId = update.body.message.localId;
+            const started = sentAt.get(localId);
+            if (started === undefined) return;
+            sentAt.delete(localId);
+            delivered++;
+            const now = performance.now();
+            if (started >= measuredFrom && now <= sendingUntil) latencies.push(now - started);
+            if (now < sendingUntil) send(Number(localId.split('-')[0]));
+            else if (sentAt.size === 0) resolve();
+        });
+    });
+
+    const begin = performance.now();
+    measuredFrom = begin + options.warmupMs;
+    sendingUntil = measuredFrom + options.durationMs;
+    for (let i = 0; i < senders.length; i++) for (let k = 0; k < options.inflight; k++) send(i);
+    await Promise.race([allDelivered, sleep(options.warmupMs + options.durationMs + 5_000)]);
+    const serverRssMb = (await server.rssBytes()) / 1024 / 1024;
+
+    for (const socket of [app, ...senders]) socket.disconnect();
+    latencies.sort((a, b) => a - b);
+    return {
+        ...options,
+        sent,
+        delivered,
+        lost: sentAt.size,
+        messagesPerSecond: round(latencies.length / (options.durationMs / 1000)),
+        p50Ms: round(percentile(latencies, 50), 2),
+        p90Ms: round(percentile(latencies, 90), 2),
+        p99Ms: round(percentile(latencies, 99), 2),
+        serverRssMb: round(serverRssMb),
+    };
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
