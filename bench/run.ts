@@ -19,9 +19,12 @@ import { round } from './stats.ts';
 
 const durationMs = Number(process.env.BENCH_DURATION_MS ?? 10_000);
 const idleSockets = Number(process.env.BENCH_IDLE_SOCKETS ?? 10_000);
+// Closed loop: the first two are the reference loads (latency-bound), the last one
+// keeps enough in flight to find the server's ceiling on this machine.
 const LOADS = [
     { senders: 20, inflight: 1 },
     { senders: 100, inflight: 2 },
+    { senders: 100, inflight: 10 },
 ];
 
 interface DatabaseRun {
