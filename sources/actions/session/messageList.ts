@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { defineAction, fail, ok } from '../action.ts';
 import { presentMessage } from './messageViews.ts';
-import { sessionParams } from './sessionViews.ts';
+import { ownsSession, sessionParams } from './sessionViews.ts';
 
 export const messageListQuery = z
     .object({
@@ -25,8 +25,7 @@ export const messageList = defineAction({
     }),
     async run(deps, caller, { sessionId, after_seq, before_seq, limit }) {
         const prisma = deps.db.prisma;
-        const session = await prisma.session.findFirst({ where: { id: sessionId, accountId: caller.userId }, select: { id: true } });
-        if (!session) return fail('not-found', 'Session not found');
+        if (!(await ownsSession(prisma, caller.userId, sessionId))) return fail('not-found', 'Session not found');
         const backward = before_seq !== undefined;
         const rows = await prisma.sessionMessage.findMany({
             where: { sessionId, seq: backward ? { lt: before_seq } : { gt: after_seq ?? 0 } },

@@ -1,5 +1,5 @@
 import { defineAction, fail, ok } from '../action.ts';
-import { sessionParams } from './sessionViews.ts';
+import { ownsSession, sessionParams } from './sessionViews.ts';
 
 /**
  * POST /v1/sessions/:sessionId/archive: marks the session inactive and tells the apps. Unlike
@@ -10,8 +10,7 @@ export const sessionArchive = defineAction({
     input: sessionParams,
     async run(deps, caller, { sessionId }) {
         const prisma = deps.db.prisma;
-        const owned = await prisma.session.findFirst({ where: { id: sessionId, accountId: caller.userId }, select: { id: true } });
-        if (!owned) return fail('not-found', 'Session not found');
+        if (!(await ownsSession(prisma, caller.userId, sessionId))) return fail('not-found', 'Session not found');
         await deps.presence.stopSession(sessionId);
         const now = new Date();
         const { count } = await prisma.session.updateMany({

@@ -1,7 +1,7 @@
 import { inTx } from '../../storage/inTx.ts';
 import { allocateUserSeq } from '../../storage/seq.ts';
 import { defineAction, fail, ok } from '../action.ts';
-import { sessionParams } from './sessionViews.ts';
+import { ownsSession, sessionParams } from './sessionViews.ts';
 
 const NOT_FOUND = 'Session not found or not owned by user';
 
@@ -13,15 +13,10 @@ const NOT_FOUND = 'Session not found or not owned by user';
 export const sessionDelete = defineAction({
     input: sessionParams,
     async run(deps, caller, { sessionId }) {
-        const owned = await deps.db.prisma.session.findFirst({
-            where: { id: sessionId, accountId: caller.userId },
-            select: { id: true },
-        });
-        if (!owned) return fail('not-found', NOT_FOUND);
+        if (!(await ownsSession(deps.db.prisma, caller.userId, sessionId))) return fail('not-found', NOT_FOUND);
         await deps.presence.stopSession(sessionId);
         const deleted = await inTx(deps.db.prisma, deps.log, async ({ tx, afterCommit }) => {
-            const session = await tx.session.findFirst({ where: { id: sessionId, accountId: caller.userId }, select: { id: true } });
-            if (!session) return false;
+            if (!(await ownsSession(tx, caller.userId, sessionId))) return false;
             await tx.sessionMessage.deleteMany({ where: { sessionId } });
             await tx.usageReport.deleteMany({ where: { sessionId } });
             await tx.accessKey.deleteMany({ where: { sessionId } });

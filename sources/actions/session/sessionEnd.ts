@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { clampHeartbeat } from '../../presence/activityCache.ts';
 import { defineAction, fail, ok } from '../action.ts';
-import { sessionIdSchema } from './sessionViews.ts';
+import { ownsSession, sessionIdSchema } from './sessionViews.ts';
 
 /** Socket `session-end` (spec realtime.md §7.5): the session process exits. */
 export const sessionEnd = defineAction({
@@ -10,8 +10,7 @@ export const sessionEnd = defineAction({
         const at = clampHeartbeat(time);
         if (at === null) return ok(false);
         const prisma = deps.db.prisma;
-        const owned = await prisma.session.findFirst({ where: { id: sid, accountId: caller.userId }, select: { id: true } });
-        if (!owned) return fail('not-found', 'Session not found');
+        if (!(await ownsSession(prisma, caller.userId, sid))) return fail('not-found', 'Session not found');
         await deps.presence.stopSession(sid);
         await prisma.session.updateMany({
             where: { id: sid, accountId: caller.userId },

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import type { Prisma } from '../../storage/db.ts';
+import type { Tx } from '../../storage/inTx.ts';
 import { storableString } from '../schemas.ts';
 import type { SessionView } from '../../events/updates.ts';
 
@@ -71,3 +73,13 @@ export function presentCreatedSession(s: SessionView) {
 /** Session ids are cuids in practice; anything longer cannot exist and is refused early. */
 export const sessionIdSchema = storableString(z.string().min(1).max(128));
 export const sessionParams = z.object({ sessionId: sessionIdSchema });
+
+/** Whether the session exists and belongs to the caller; other accounts' sessions look missing. */
+export async function ownsSession(
+    prisma: Pick<Prisma, 'session'> | Tx,
+    userId: string,
+    sessionId: string,
+): Promise<boolean> {
+    const row = await prisma.session.findFirst({ where: { id: sessionId, accountId: userId }, select: { id: true } });
+    return row !== null;
+}
