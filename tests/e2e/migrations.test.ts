@@ -74,7 +74,8 @@ describe('migrator', () => {
         expect(foreignKeys.map((f) => f.fk).sort()).toEqual([...UPSTREAM_FOREIGN_KEYS].sort());
         const [enumType] = await sql.query<{ labels: string }>(
             `SELECT string_agg(enumlabel, ',' ORDER BY enumsortorder) AS labels FROM pg_enum e
-             JOIN pg_type t ON t.oid = e.enumtypid WHERE t.typname = 'RelationshipStatus'`,
+             JOIN pg_type t ON t.oid = e.enumtypid
+             WHERE t.typname = 'RelationshipStatus' AND t.typnamespace = current_schema()::regnamespace`,
         );
         expect(enumType?.labels).toBe('none,requested,pending,friend,rejected');
 
