@@ -17,6 +17,10 @@ const envSchema = z.object({
         z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL').optional(),
     ),
     DB_PROVIDER: z.preprocess(emptyAsUndefined, z.enum(['pglite', 'postgres']).optional()),
+    REDIS_URL: z.preprocess(
+        emptyAsUndefined,
+        z.url({ protocol: /^rediss?$/, hostname: /^.+$/, error: 'must be a redis:// or rediss:// URL' }).optional(),
+    ),
     DATA_DIR: z.preprocess(emptyAsUndefined, z.string().default('./data')),
     PGLITE_DIR: optionalString,
     PORT: port,
@@ -36,6 +40,8 @@ export type Config = Readonly<{
     /** Undefined only in embedded mode, where main.ts loads or creates DATA_DIR/master-secret. */
     masterSecret: string | undefined;
     database: DatabaseConfig;
+    /** Set: this node is one of several sharing Redis (socket adapter, stop registry, sweep lease). */
+    redisUrl: string | undefined;
     dataDir: string;
     port: number;
     host: string;
@@ -63,6 +69,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     return Object.freeze({
         masterSecret: e.HANDY_MASTER_SECRET,
         database,
+        redisUrl: e.REDIS_URL,
         dataDir: e.DATA_DIR,
         port: portNumber,
         host: e.HOST,

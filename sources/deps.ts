@@ -1,7 +1,7 @@
 import { resolveMasterSecret } from './auth/masterSecret.ts';
 import { createTokenService, type TokenService } from './auth/tokens.ts';
 import { MessageAppender } from './actions/session/messageAppender.ts';
-import { createMemorySessionStops } from './cluster/sessionStops.ts';
+import { createCluster, type Cluster } from './cluster/cluster.ts';
 import type { Config } from './config.ts';
 import { createEventRouter, type EventRouter } from './events/eventRouter.ts';
 import { createLogger, type Logger } from './monitoring/log.ts';
@@ -19,10 +19,12 @@ export interface Deps {
     tokens: TokenService;
     /** Socket.IO, created here so actions can emit; createServer attaches it to HTTP. */
     io: AppServer;
+    /** Redis-backed seams when REDIS_URL is set (several nodes), in-memory ones otherwise. */
+    cluster: Cluster;
     events: EventRouter;
     presence: ActivityCache;
     messages: MessageAppender;
-    /** Commits queued messages and presence writes, then closes the database. */
+    /** Commits queued messages and presence writes, then closes Redis and the database. */
     close(): Promise<void>;
 }
 
@@ -30,6 +32,8 @@ export interface CreateDepsOptions {
     log?: Logger;
     /** Apply pending migrations before serving (the default; `migrate` runs them on its own). */
     migrate?: boolean;
+    /** Redis stream name and key prefix (tests isolate clusters with it); upstream's by default. */
+    clusterPrefix?: string;
 }
 
 export async function createDeps(config: Config, options: CreateDepsOptions = {}): Promise<Deps> {
@@ -39,9 +43,10 @@ export async function createDeps(config: Config, options: CreateDepsOptions = {}
     try {
         if (options.migrate ?? true) await migrate(db.sql, log);
         const tokens = await createTokenService(masterSecret);
-        const io = createSocketServer();
+        const cluster = createCluster(config, log, { prefix: options.clusterPrefix });
+        const io = createSocketServer(cluster.adapter);
         const events = createEventRouter(io);
-        const presence = new ActivityCache(db.prisma, createMemorySessionStops(), log);
+        const presence = new ActivityCache(db.prisma, cluster.sessionStops, log);
         const messages = new MessageAppender(db.prisma, events, log);
         return {
             config,
@@ -49,12 +54,14 @@ export async function createDeps(config: Config, options: CreateDepsOptions = {}
             db,
             tokens,
             io,
+            cluster,
             events,
             presence,
             messages,
             async close() {
                 await messages.close();
                 await presence.close();
+                await cluster.close();
                 await db.close();
             },
         };

@@ -3,7 +3,7 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } 
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import { sweepPairingRequests } from './actions/auth/pairingRequests.ts';
 import type { Deps } from './deps.ts';
-import { startPresenceTimeout } from './presence/presenceTimeout.ts';
+import { startPresenceTimeout, type PresenceTimeout } from './presence/presenceTimeout.ts';
 import { createAuthenticate } from './transport/http/plugins/authenticate.ts';
 import { registerBodyParsers } from './transport/http/plugins/bodyParsers.ts';
 import { frameworkErrors, registerErrorHandlers } from './transport/http/plugins/errorHandler.ts';
@@ -15,6 +15,8 @@ import { attachSocketServer } from './transport/socket/socketServer.ts';
 
 export interface Server {
     app: FastifyInstance;
+    /** The inactivity sweep loop; tests run a pass with `tick()`. */
+    presenceTimeout: PresenceTimeout;
     /** Stops accepting requests, ends in-flight work and background loops. Does not close deps. */
     close(): Promise<void>;
 }
@@ -61,13 +63,14 @@ export async function createServer(deps: Deps): Promise<Server> {
         sweepPairingRequests(deps.db.prisma).catch((error) => deps.log.warn({ err: error }, 'pairing sweep failed'));
     }, PAIRING_SWEEP_INTERVAL_MS);
     sweeper.unref();
-    const stopPresenceTimeout = startPresenceTimeout(deps.db.prisma, deps.events, deps.log);
+    const presenceTimeout = startPresenceTimeout(deps.db.prisma, deps.events, deps.cluster.sweepLease, deps.log);
 
     return {
         app,
+        presenceTimeout,
         async close() {
             clearInterval(sweeper);
-            stopPresenceTimeout();
+            await presenceTimeout.stop();
             // Disconnects every socket and closes the HTTP server; Fastify then finishes requests.
             await deps.io.close();
             await app.close();

@@ -1,3 +1,4 @@
+import type { SweepLease } from '../cluster/sweepLease.ts';
 import type { EventRouter } from '../events/eventRouter.ts';
 import { Prisma } from '../generated/prisma/client.ts';
 import type { Logger } from '../monitoring/log.ts';
@@ -6,6 +7,11 @@ import type { Prisma as PrismaClient } from '../storage/db.ts';
 /** A session or machine silent this long is marked inactive (spec realtime.md §9.6). */
 export const INACTIVITY_TIMEOUT_MS = 10 * 60_000;
 const SWEEP_INTERVAL_MS = 60_000;
+/**
+ * The sweeping node renews its lease every tick; if it dies, another takes over within this.
+ * Three ticks: one slow sweep or a missed timer does not hand the job over needlessly.
+ */
+const LEASE_TTL_MS = 3 * SWEEP_INTERVAL_MS;
 /** Rows flipped per statement: a backlog is worked off over several sweeps, not in one huge update. */
 const SWEEP_BATCH = 1_000;
 
@@ -49,11 +55,33 @@ function flipInactive(prisma: PrismaClient, table: Prisma.Sql, cutoff: Date): Pr
         RETURNING "id", "accountId", "lastActiveAt"`;
 }
 
-/** Runs the sweep every minute until stopped; failures are logged and retried next time. */
-export function startPresenceTimeout(prisma: PrismaClient, events: EventRouter, log: Logger): () => void {
+export interface PresenceTimeout {
+    /** One pass: rows flipped, or null when another node holds the lease. */
+    tick(now?: number): Promise<number | null>;
+    /** Stops the loop and hands the lease over. */
+    stop(): Promise<void>;
+}
+
+/**
+ * Runs the sweep every minute on the one node holding the lease (any node, if Redis is away:
+ * see createRedisSweepLease); failures are logged and retried next time.
+ */
+export function startPresenceTimeout(
+    prisma: PrismaClient,
+    events: EventRouter,
+    lease: SweepLease,
+    log: Logger,
+): PresenceTimeout {
+    const tick = async (now = Date.now()) => ((await lease.hold(LEASE_TTL_MS)) ? sweepInactive(prisma, events, now) : null);
     const timer = setInterval(() => {
-        sweepInactive(prisma, events).catch((error) => log.warn({ err: error }, 'presence timeout sweep failed'));
+        tick().catch((error) => log.warn({ err: error }, 'presence timeout sweep failed'));
     }, SWEEP_INTERVAL_MS);
     timer.unref();
-    return () => clearInterval(timer);
+    return {
+        tick,
+        async stop() {
+            clearInterval(timer);
+            await lease.release();
+        },
+    };
 }

@@ -46,11 +46,14 @@ export async function callRpc(
  * per socket reached, so an empty list means the target left before the request got there.
  */
 async function request(io: AppServer, targetId: string, method: string, params: unknown): Promise<RpcReply> {
+    // To a target on another node the request travels as MessagePack, which has no undefined:
+    // a call without params would arrive with `params: null` instead of without the key.
+    const payload = params === undefined ? { method } : { method, params };
     try {
         const responses: unknown[] = await io
             .to(targetId)
             .timeout(RPC_CALL_TIMEOUT_MS)
-            .emitWithAck('rpc-request', { method, params });
+            .emitWithAck('rpc-request', payload);
         if (responses.length === 0) return failure(RPC_ERRORS.targetDisconnected);
         const result = responses[0];
         return result === undefined ? { ok: true } : { ok: true, result };

@@ -25,6 +25,8 @@ export interface TestServerOptions {
     reuse?: { database: TestDatabase; dataDir: string };
     /** Keep PGlite on disk instead of in memory. */
     persistent?: boolean;
+    /** Redis names of the cluster this node joins (with REDIS_URL in `env`); see testCluster.ts. */
+    clusterPrefix?: string;
 }
 
 /** Starts the production server (same createDeps/createServer as main.ts) on an ephemeral port. */
@@ -41,7 +43,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
         ...database.env,
         ...options.env,
     });
-    const deps = await createDeps(config);
+    const deps = await createDeps(config, { clusterPrefix: options.clusterPrefix });
     const server = await createServer(deps);
     await server.app.listen({ port: 0, host: '127.0.0.1' });
     const address = server.app.server.address();

@@ -34,7 +34,16 @@ describe('loadConfig', () => {
         expect(() => loadConfig({ DB_PROVIDER: 'sqlite' })).toThrow(/DB_PROVIDER/);
         expect(() => loadConfig({ LOG_LEVEL: 'loud' })).toThrow(/LOG_LEVEL/);
         expect(() => loadConfig({ PUBLIC_URL: 'not a url' })).toThrow(/PUBLIC_URL/);
+        expect(() => loadConfig({ REDIS_URL: 'http://cache:6379' })).toThrow(/REDIS_URL/);
+        expect(() => loadConfig({ REDIS_URL: 'redis://' })).toThrow(/REDIS_URL/);
         expect(() => loadConfig({ DATABASE_URL: 'postgres://db/x?schema=a;drop', HANDY_MASTER_SECRET: 's' })).toThrow(/schema/);
+    });
+
+    it('takes a redis:// or rediss:// REDIS_URL for several nodes', () => {
+        expect(loadConfig({}).redisUrl).toBeUndefined();
+        expect(loadConfig({ REDIS_URL: '' }).redisUrl).toBeUndefined();
+        expect(loadConfig({ REDIS_URL: 'redis://cache:6379/2' }).redisUrl).toBe('redis://cache:6379/2');
+        expect(loadConfig({ REDIS_URL: 'rediss://user:pw@cache.example:6380' }).redisUrl).toBe('rediss://user:pw@cache.example:6380');
     });
 
     it('treats empty variables as unset and trims the public URL', () => {

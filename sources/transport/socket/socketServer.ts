@@ -1,5 +1,5 @@
 import type { Server as HttpServer } from 'node:http';
-import { Server } from 'socket.io';
+import { Server, type ServerOptions } from 'socket.io';
 import type { Deps } from '../../deps.ts';
 import { rooms } from '../../events/rooms.ts';
 import { registerMachineHandlers } from './handlers/machineHandlers.ts';
@@ -9,12 +9,17 @@ import { registerSessionHandlers } from './handlers/sessionHandlers.ts';
 import { createSocketAuth } from './socketAuth.ts';
 import type { AppServer, AppSocket } from './socketTypes.ts';
 
+/** A client that drops for up to this long gets what it missed when it reconnects. */
+const RECOVERY_WINDOW_MS = 2 * 60_000;
+
 /**
  * The Socket.IO server with upstream's options (spec realtime.md §1.1). It is created with the
  * deps (so actions can emit through it) and attached to the HTTP server by createServer.
+ * `adapter`: the cluster's (Redis streams) with several nodes, Socket.IO's in-memory one alone.
  */
-export function createSocketServer(): AppServer {
+export function createSocketServer(adapter: ServerOptions['adapter'] | undefined): AppServer {
     return new Server({
+        ...(adapter && { adapter }),
         path: '/v1/updates',
         transports: ['websocket', 'polling'],
         pingInterval: 15_000,
@@ -27,6 +32,12 @@ export function createSocketServer(): AppServer {
         maxHttpBufferSize: 16 * 1024 * 1024,
         // A reflected origin instead of '*': browsers refuse '*' together with credentials.
         cors: { origin: true, methods: ['GET', 'POST', 'OPTIONS'], credentials: true, allowedHeaders: ['*'] },
+        // Off upstream (spec §1.1). A socket that reconnects within the window, to this node or
+        // (through the Redis stream) another, gets its id, rooms, data and the broadcasts it
+        // missed back, with no client change: socket.io-client resends its session id and last
+        // offset by itself. The middleware is skipped for it: its identity was checked on the
+        // first connect, tokens cannot be revoked, and the session id is a secret of the client.
+        connectionStateRecovery: { maxDisconnectionDuration: RECOVERY_WINDOW_MS, skipMiddlewares: true },
     });
 }
 
@@ -37,6 +48,11 @@ export function attachSocketServer(deps: Deps, httpServer: HttpServer): void {
     io.on('connection', (socket) => onConnection(deps, socket));
 }
 
+/**
+ * Also runs for a recovered socket (`socket.recovered`), which skipped the auth middleware but
+ * has its data and rooms back: joining its rooms again is a no-op, its handlers are new (the
+ * old socket object is gone), and a daemon is announced online again as on any connect.
+ */
 function onConnection(deps: Deps, socket: AppSocket): void {
     const { userId, scope } = socket.data;
     const scopeRoom =

@@ -6,7 +6,11 @@ export type ConnectionScope =
     | { type: 'session-scoped'; sessionId: string }
     | { type: 'machine-scoped'; machineId: string };
 
-/** Per-socket state; visible across nodes through fetchSockets(). */
+/**
+ * Per-socket state; visible across nodes through fetchSockets(), and carried over to another node
+ * by connection state recovery. Both travel as MessagePack, which turns an undefined field into
+ * null: read optional fields with `??`, not `=== undefined`.
+ */
 export interface SocketData {
     userId: string;
     scope: ConnectionScope;
@@ -15,7 +19,7 @@ export interface SocketData {
     happyClient: string | undefined;
     appState: 'active' | 'background' | undefined;
     /** RPC methods this socket registered, with when (ms): lets any node pick the newest target. */
-    rpcMethods?: Record<string, number>;
+    rpcMethods?: Array<[method: string, registeredAt: number]>;
 }
 
 export type AppServer = Server<Record<string, any>, Record<string, any>, Record<string, never>, SocketData>;

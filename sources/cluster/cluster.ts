@@ -1,0 +1,65 @@
+import type { ServerOptions } from 'socket.io';
+import type { Config } from '../config.ts';
+import type { Logger } from '../monitoring/log.ts';
+import { createRedisLink } from './redisLink.ts';
+import { createRedisSessionStops } from './redisSessionStops.ts';
+import { createRedisSweepLease } from './redisSweepLease.ts';
+import { createMemorySessionStops, type SessionStops } from './sessionStops.ts';
+import { createStreamsAdapter } from './streamsAdapter.ts';
+import { soleNodeLease, type SweepLease } from './sweepLease.ts';
+
+/** Upstream's stream name; every Redis name of a cluster derives from its prefix. */
+export const DEFAULT_CLUSTER_PREFIX = 'socket.io';
+
+/** 'none': a single node (no REDIS_URL), nothing to be unhealthy about. */
+export type RedisHealth = 'none' | 'up' | 'down';
+
+/**
+ * What differs between one node and many: the Socket.IO adapter, the stop registry, the sweep
+ * lease. Everything else a node keeps for itself is either correct per node (token cache: a
+ * token's validity depends only on its signature and the shared master secret, and tokens cannot
+ * be revoked) or per node on purpose (ActivityCache debounce: writes are idempotent, GREATEST).
+ */
+export interface Cluster {
+    /** Undefined: Socket.IO's in-memory adapter. */
+    adapter: ServerOptions['adapter'] | undefined;
+    sessionStops: SessionStops;
+    sweepLease: SweepLease;
+    health(): Promise<RedisHealth>;
+    close(): Promise<void>;
+}
+
+export interface ClusterOptions {
+    /**
+     * Stream name, channel prefix and key prefix. Tests give every cluster its own, so parallel
+     * test files and streams left by earlier runs cannot interfere.
+     */
+    prefix?: string;
+}
+
+export function createCluster(config: Pick<Config, 'redisUrl'>, log: Logger, options: ClusterOptions = {}): Cluster {
+    if (!config.redisUrl) {
+        return {
+            adapter: undefined,
+            sessionStops: createMemorySessionStops(),
+            sweepLease: soleNodeLease,
+            health: async () => 'none',
+            close: async () => {},
+        };
+    }
+    const prefix = options.prefix ?? DEFAULT_CLUSTER_PREFIX;
+    if (!/^[\w.-]+$/.test(prefix)) throw new Error(`cluster prefix "${prefix}" must be letters, digits, '.', '_' or '-'`);
+    const link = createRedisLink(config.redisUrl, log);
+    const streams = createStreamsAdapter(link, prefix);
+    return {
+        adapter: streams.adapter,
+        sessionStops: createRedisSessionStops(link, `${prefix}:`, log),
+        sweepLease: createRedisSweepLease(link, `${prefix}:lease:presence-timeout`),
+        health: async () => ((await link.ping()) ? 'up' : 'down'),
+        async close() {
+            // The read loop must stop before its connection is cut, or it would retry in a loop.
+            streams.close();
+            await link.close();
+        },
+    };
+}
