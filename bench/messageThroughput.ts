@@ -4,6 +4,8 @@ import type { ServerProcess } from './serverProcess.ts';
 import { percentile, round } from './stats.ts';
 
 export interface ThroughputOptions {
+    /** Where the app socket connects; another node than the senders' for the cross-node run. */
+    appServer?: ServerProcess;
     senders: number;
     /** Messages each sender keeps in flight (sent, not yet seen by the app). */
     inflight: number;
@@ -11,7 +13,7 @@ export interface ThroughputOptions {
     warmupMs: number;
 }
 
-export interface ThroughputResult extends ThroughputOptions {
+export interface ThroughputResult extends Omit<ThroughputOptions, 'appServer'> {
     sent: number;
     delivered: number;
     lost: number;
@@ -31,7 +33,7 @@ export interface ThroughputResult extends ThroughputOptions {
 export async function runMessageThroughput(server: ServerProcess, options: ThroughputOptions): Promise<ThroughputResult> {
     const token = await loginNewAccount(server.url);
     const sessions = await Promise.all(Array.from({ length: options.senders }, () => createSession(server.url, token)));
-    const app = await connect(server.url, { token, clientType: 'user-scoped' });
+    const app = await connect((options.appServer ?? server).url, { token, clientType: 'user-scoped' });
     const senders = await Promise.all(
         sessions.map((sessionId) => connect(server.url, { token, clientType: 'session-scoped', sessionId })),
     );
@@ -76,8 +78,9 @@ export async function runMessageThroughput(server: ServerProcess, options: Throu
 
     for (const socket of [app, ...senders]) socket.disconnect();
     latencies.sort((a, b) => a - b);
+    const { appServer: _appServer, ...settings } = options;
     return {
-        ...options,
+        ...settings,
         sent,
         delivered,
         lost: sentAt.size,

@@ -13,8 +13,12 @@ import { round } from './stats.ts';
  * answers), next to the plain-insert ceiling of the same database; then idle-socket memory.
  * Prints a table and writes bench/results/<time>.json so runs can be compared.
  *
+ * With Redis too, a multi-node run: two server processes on the same Postgres and Redis, the
+ * senders on one node and the app on the other, so every message crosses nodes.
+ *
  * Environment: BENCH_DURATION_MS (10000), BENCH_IDLE_SOCKETS (10000),
- * BENCH_DATABASE_URL (postgresql://postgres@127.0.0.1:5432/test when reachable).
+ * BENCH_DATABASE_URL (postgresql://postgres@127.0.0.1:5432/test when reachable),
+ * BENCH_REDIS_URL (redis://127.0.0.1:6379 when reachable).
  */
 
 const durationMs = Number(process.env.BENCH_DURATION_MS ?? 10_000);
@@ -28,6 +32,7 @@ const LOADS = [
 ];
 
 interface DatabaseRun {
+    /** 'pglite', 'postgres', or 'postgres, 2 nodes' (senders on one node, the app on another). */
     database: string;
     insertCeilingPerSecond: number;
     runs: Array<ThroughputResult & { ratio: number }>;
@@ -48,9 +53,15 @@ async function main() {
         try {
             const url = new URL(postgresUrl);
             url.searchParams.set('schema', schema);
-            results.databases.push(
-                await benchDatabase('postgres', { DATABASE_URL: url.toString() }, () => postgresInsertCeiling(postgresUrl, durationMs)),
-            );
+            const env = { DATABASE_URL: url.toString() };
+            const ceiling = () => postgresInsertCeiling(postgresUrl, durationMs);
+            results.databases.push(await benchDatabase('postgres', env, ceiling));
+            const redisUrl = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
+            if (await reachable(redisUrl.replace(/^redis/, 'tcp'), 6379)) {
+                results.databases.push(await benchDatabase('postgres, 2 nodes', { ...env, REDIS_URL: redisUrl }, ceiling, 2));
+            } else {
+                console.log(`(no Redis at ${redisUrl}; skipping the multi-node run)`);
+            }
         } finally {
             await adminQuery(postgresUrl, `DROP SCHEMA ${schema} CASCADE`);
         }
@@ -73,15 +84,22 @@ async function main() {
     console.log(`\nwrote ${file}`);
 }
 
-async function benchDatabase(database: string, env: Record<string, string>, ceiling: () => Promise<number>): Promise<DatabaseRun> {
+async function benchDatabase(
+    database: string,
+    env: Record<string, string>,
+    ceiling: () => Promise<number>,
+    nodes = 1,
+): Promise<DatabaseRun> {
     const runs: ThroughputResult[] = [];
     for (const load of LOADS) {
-        // A fresh server per load, so one run's backlog cannot spill into the next.
-        const server = await startServerProcess(env);
+        // Fresh servers per load, so one run's backlog cannot spill into the next.
+        const servers = [];
+        for (let i = 0; i < nodes; i++) servers.push(await startServerProcess(env));
         try {
-            runs.push(await runMessageThroughput(server, { ...load, durationMs, warmupMs: 1_000 }));
+            const [senders, app] = [servers[0]!, servers[nodes - 1]!];
+            runs.push(await runMessageThroughput(senders, { ...load, appServer: app, durationMs, warmupMs: 1_000 }));
         } finally {
-            await server.stop();
+            for (const server of servers) await server.stop();
         }
     }
     const insertCeilingPerSecond = await ceiling();
@@ -117,7 +135,7 @@ function printTables(databases: DatabaseRun[], idle?: IdleSocketsResult) {
     }
 }
 
-async function reachable(url: string): Promise<boolean> {
+async function reachable(url: string, defaultPort = 5432): Promise<boolean> {
     const { hostname, port } = new URL(url);
     return new Promise((resolve) => {
         const socket = new NetSocket();
@@ -125,7 +143,7 @@ async function reachable(url: string): Promise<boolean> {
         socket.once('connect', () => (socket.destroy(), resolve(true)));
         socket.once('error', () => resolve(false));
         socket.once('timeout', () => (socket.destroy(), resolve(false)));
-        socket.connect(Number(port || 5432), hostname);
+        socket.connect(Number(port || defaultPort), hostname);
     });
 }
 
