@@ -21,6 +21,10 @@ const envSchema = z.object({
         emptyAsUndefined,
         z.url({ protocol: /^rediss?$/, hostname: /^.+$/, error: 'must be a redis:// or rediss:// URL' }).optional(),
     ),
+    CONNECTION_RECOVERY_SECONDS: z.preprocess(
+        emptyAsUndefined,
+        z.coerce.number().int().min(0).max(3600).default(120),
+    ),
     DATA_DIR: z.preprocess(emptyAsUndefined, z.string().default('./data')),
     PGLITE_DIR: optionalString,
     PORT: port,
@@ -42,6 +46,8 @@ export type Config = Readonly<{
     database: DatabaseConfig;
     /** Set: this node is one of several sharing Redis (socket adapter, stop registry, sweep lease). */
     redisUrl: string | undefined;
+    /** How long a dropped socket can come back and get what it missed; 0 turns recovery off. */
+    connectionRecoveryMs: number;
     dataDir: string;
     port: number;
     host: string;
@@ -70,6 +76,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
         masterSecret: e.HANDY_MASTER_SECRET,
         database,
         redisUrl: e.REDIS_URL,
+        connectionRecoveryMs: e.CONNECTION_RECOVERY_SECONDS * 1000,
         dataDir: e.DATA_DIR,
         port: portNumber,
         host: e.HOST,

@@ -44,7 +44,7 @@ export async function createDeps(config: Config, options: CreateDepsOptions = {}
         if (options.migrate ?? true) await migrate(db.sql, log);
         const tokens = await createTokenService(masterSecret);
         const cluster = createCluster(config, log, { prefix: options.clusterPrefix });
-        const io = createSocketServer(cluster.adapter);
+        const io = createSocketServer(cluster.adapter, config.connectionRecoveryMs);
         const events = createEventRouter(io);
         const presence = new ActivityCache(db.prisma, cluster.sessionStops, log);
         const messages = new MessageAppender(db.prisma, events, log);

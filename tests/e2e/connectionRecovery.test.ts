@@ -81,3 +81,28 @@ describe('connection state recovery', () => {
         expect(announced).toEqual([true, false, true]);
     });
 });
+
+describe('connection state recovery turned off', () => {
+    it('reconnects as a fresh socket with CONNECTION_RECOVERY_SECONDS=0, as upstream did', async () => {
+        const server = await startTestServer({ env: { CONNECTION_RECOVERY_SECONDS: '0' } });
+        const balancer = await startTcpProxy(portOf(server));
+        try {
+            const { token } = await login(server.url);
+            const sessionId = (await createSession(server.url, token)).id;
+            const app = await connectSocket(balancer.url('http'), token, { clientType: 'user-scoped' });
+            const id = app.socket.id;
+            await dropAndReconnect(app, balancer, server, async () => {
+                await postMessages(server.url, token, sessionId, [{ localId: 'missed', content: ciphertext() }]);
+            });
+            expect(app.socket.recovered).not.toBe(true);
+            expect(app.socket.id).not.toBe(id);
+            await postMessages(server.url, token, sessionId, [{ localId: 'after', content: ciphertext() }]);
+            await app.next('update', isMessage('after'));
+            expect(app.updates.some(isMessage('missed'))).toBe(false);
+            app.close();
+        } finally {
+            await balancer.close();
+            await server.dispose();
+        }
+    });
+});

@@ -11,7 +11,9 @@ describe('loadConfig', () => {
             port: 3005,
             host: '0.0.0.0',
             publicUrl: 'http://localhost:3005',
+            connectionRecoveryMs: 120_000,
         });
+        expect(loadConfig({ CONNECTION_RECOVERY_SECONDS: '0' }).connectionRecoveryMs).toBe(0);
         expect(Object.isFrozen(config)).toBe(true);
         expect(loadConfig({ DATA_DIR: '/srv/happy/' }).database).toEqual({ kind: 'pglite', dir: '/srv/happy/pglite' });
         expect(loadConfig({ PGLITE_DIR: '/x' }).database).toEqual({ kind: 'pglite', dir: '/x' });
@@ -33,6 +35,7 @@ describe('loadConfig', () => {
         expect(() => loadConfig({ DB_PROVIDER: 'postgres' })).toThrow(/DATABASE_URL/);
         expect(() => loadConfig({ DB_PROVIDER: 'sqlite' })).toThrow(/DB_PROVIDER/);
         expect(() => loadConfig({ LOG_LEVEL: 'loud' })).toThrow(/LOG_LEVEL/);
+        expect(() => loadConfig({ CONNECTION_RECOVERY_SECONDS: '-1' })).toThrow(/CONNECTION_RECOVERY_SECONDS/);
         expect(() => loadConfig({ PUBLIC_URL: 'not a url' })).toThrow(/PUBLIC_URL/);
         expect(() => loadConfig({ REDIS_URL: 'http://cache:6379' })).toThrow(/REDIS_URL/);
         expect(() => loadConfig({ REDIS_URL: 'redis://' })).toThrow(/REDIS_URL/);

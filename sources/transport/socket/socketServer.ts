@@ -9,15 +9,12 @@ import { registerSessionHandlers } from './handlers/sessionHandlers.ts';
 import { createSocketAuth } from './socketAuth.ts';
 import type { AppServer, AppSocket } from './socketTypes.ts';
 
-/** A client that drops for up to this long gets what it missed when it reconnects. */
-const RECOVERY_WINDOW_MS = 2 * 60_000;
-
 /**
  * The Socket.IO server with upstream's options (spec realtime.md §1.1). It is created with the
  * deps (so actions can emit through it) and attached to the HTTP server by createServer.
  * `adapter`: the cluster's (Redis streams) with several nodes, Socket.IO's in-memory one alone.
  */
-export function createSocketServer(adapter: ServerOptions['adapter'] | undefined): AppServer {
+export function createSocketServer(adapter: ServerOptions['adapter'] | undefined, recoveryMs: number): AppServer {
     return new Server({
         ...(adapter && { adapter }),
         path: '/v1/updates',
@@ -37,7 +34,11 @@ export function createSocketServer(adapter: ServerOptions['adapter'] | undefined
         // missed back, with no client change: socket.io-client resends its session id and last
         // offset by itself. The middleware is skipped for it: its identity was checked on the
         // first connect, tokens cannot be revoked, and the session id is a secret of the client.
-        connectionStateRecovery: { maxDisconnectionDuration: RECOVERY_WINDOW_MS, skipMiddlewares: true },
+        // The window is CONNECTION_RECOVERY_SECONDS (2 minutes by default): on one node Socket.IO
+        // keeps that much of the broadcasts in memory, so busy single nodes may want it shorter.
+        ...(recoveryMs > 0 && {
+            connectionStateRecovery: { maxDisconnectionDuration: recoveryMs, skipMiddlewares: true },
+        }),
     });
 }
 
