@@ -58,7 +58,7 @@ export class ActivityCache {
     async sessionHeartbeat(userId: string, sessionId: string, time: number): Promise<boolean> {
         if (await this.stops.isStopped(sessionId)) return false;
         const entry = await this.lookup('session', userId, sessionId);
-        if (!entry || (await this.stops.isStopped(sessionId))) return false;
+        if (!entry) return false;
         this.queue(entry, time);
         return true;
     }
@@ -112,6 +112,9 @@ export class ActivityCache {
                 ? await this.prisma.session.findFirst({ where: { id, accountId: userId }, select: { lastActiveAt: true, active: true } })
                 : await this.prisma.machine.findFirst({ where: { id, accountId: userId }, select: { lastActiveAt: true, active: true } });
         if (!row) return null;
+        // A stop may have landed while the row was read; caching now would let this beat through.
+        // Only a miss needs this second look: stopSession drops cached entries.
+        if (kind === 'session' && (await this.stops.isStopped(id))) return null;
         const entry: Entry = { kind, userId, id, written: row.lastActiveAt.getTime(), active: row.active, pending: null };
         this.entries.set(key, entry);
         return entry;
