@@ -1,3 +1,4 @@
+import { Prisma } from '../generated/prisma/client.ts';
 import type { Tx } from './inTx.ts';
 import { newId } from './ids.ts';
 
@@ -148,20 +149,17 @@ function countBy(requests: AppendRequest[], fresh: PlannedMessage[][], key: (r: 
     return counts;
 }
 
+const COUNTER_TABLES = { Session: Prisma.raw('"Session"'), Account: Prisma.raw('"Account"') } as const;
+
 /** Bumps each row's counter by its count in one statement and hands the numbers out in order. */
 async function reserve(tx: Tx, table: 'Session' | 'Account', counts: Map<string, number>) {
     const next = new Map<string, number>();
     if (counts.size > 0) {
         const ids = [...counts.keys()].sort();
         const amounts = ids.map((id) => counts.get(id)!);
-        const rows =
-            table === 'Session'
-                ? await tx.$queryRaw<Array<{ id: string; seq: number }>>`
-                    UPDATE "Session" AS t SET "seq" = t."seq" + u.n, "updatedAt" = now()
-                    FROM unnest(${ids}::text[], ${amounts}::int[]) AS u(id, n) WHERE t."id" = u.id RETURNING t."id", t."seq"`
-                : await tx.$queryRaw<Array<{ id: string; seq: number }>>`
-                    UPDATE "Account" AS t SET "seq" = t."seq" + u.n, "updatedAt" = now()
-                    FROM unnest(${ids}::text[], ${amounts}::int[]) AS u(id, n) WHERE t."id" = u.id RETURNING t."id", t."seq"`;
+        const rows = await tx.$queryRaw<Array<{ id: string; seq: number }>>`
+            UPDATE ${COUNTER_TABLES[table]} AS t SET "seq" = t."seq" + u.n, "updatedAt" = now()
+            FROM unnest(${ids}::text[], ${amounts}::int[]) AS u(id, n) WHERE t."id" = u.id RETURNING t."id", t."seq"`;
         for (const row of rows) next.set(row.id, row.seq - counts.get(row.id)! + 1);
     }
     return {
