@@ -1,30 +1,15 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { hasActiveUiClient } from '../../sources/events/activeUiClient.ts';
-import { login } from '../harness/keyClient.ts';
-import { connectSocket, roundTrip, type ClientAuth, type TestSocket } from '../harness/socketClient.ts';
-import { startTestServer, type TestServer } from '../harness/testServer.ts';
+import { roundTrip, type ClientAuth, type TestSocket } from '../harness/socketClient.ts';
+import { useTestServer } from '../harness/useTestServer.ts';
 import { waitFor } from '../harness/waitFor.ts';
 
 /** Push suppression's question (spec realtime.md §5.4); cluster.test.ts asks it across nodes. */
 describe('hasActiveUiClient', () => {
-    let server: TestServer;
-    const open: TestSocket[] = [];
-    beforeAll(async () => {
-        server = await startTestServer();
-    });
-    afterAll(async () => {
-        for (const client of open) client.close();
-        await server?.dispose();
-    });
+    const server = useTestServer();
 
     async function account() {
-        const { token } = await login(server.url);
-        const userId = (await server.deps.tokens.verify(token))!.userId;
-        const connect = async (auth: ClientAuth & { appState?: string } = {}) => {
-            const client = await connectSocket(server.url, token, auth);
-            open.push(client);
-            return client;
-        };
+        const { userId, connect } = await server.account();
         const setState = async (client: TestSocket, state: string) => {
             client.socket.emit('app-state', { state });
             await roundTrip(client);

@@ -1,10 +1,11 @@
 import { createPublicKey } from 'node:crypto';
 import { decodeJwt, decodeProtectedHeader, jwtVerify } from 'jose';
 import nacl from 'tweetnacl';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { request } from '../harness/http.ts';
 import { b64, login, loginBody, newAccountKeys } from '../harness/keyClient.ts';
-import { startTestServer, type TestServer } from '../harness/testServer.ts';
+import { startTestServer } from '../harness/testServer.ts';
+import { useTestServer } from '../harness/useTestServer.ts';
 
 // The public key derived from the dev master secret (spec storage.md §4.7); the harness runs
 // with that secret, so tokens must verify against this key with no help from the server.
@@ -18,11 +19,7 @@ const UPSTREAM_TOKEN =
     'eyJhbGciOiJFZERTQSJ9.eyJzdWIiOiJjbWFiYzEyM3VzZXIiLCJzZXNzaW9uIjoiY21yZXE0NTYiLCJpYXQiOjE3NTAwMDAwMDAsIm5iZiI6MTc1MDAwMDAwMCwiaXNzIjoiaGFuZHkiLCJqdGkiOiIwMDAwMDAwMC0wMDAwLTQwMDAtODAwMC0wMDAwMDAwMDAwMDAifQ.OHgwGzblmxs4wiJHjajiNlcRJ6kuXZC9gDxb8Ag5kptUz3IURf5QMTgog0DaSpLc9q--yYZfQOxEyJsEdEeOAQ';
 
 describe('POST /v1/auth', () => {
-    let server: TestServer;
-    beforeAll(async () => {
-        server = await startTestServer();
-    });
-    afterAll(() => server?.dispose());
+    const server = useTestServer();
 
     it('creates the account on first sight and returns an upstream-format token', async () => {
         const keys = newAccountKeys();
@@ -124,11 +121,7 @@ describe('POST /v1/auth', () => {
 });
 
 describe('bearer authentication', () => {
-    let server: TestServer;
-    beforeAll(async () => {
-        server = await startTestServer();
-    });
-    afterAll(() => server?.dispose());
+    const server = useTestServer();
 
     const probe = (token?: string, authorization?: string) =>
         request(server.url, 'POST', '/v1/auth/response', {

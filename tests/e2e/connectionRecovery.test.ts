@@ -1,13 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { request } from '../harness/http.ts';
-import { login } from '../harness/keyClient.ts';
 import { dropAndReconnect, portOf } from '../harness/reconnect.ts';
 import { callRpc, serveRpc } from '../harness/rpcClient.ts';
 import { ciphertext, createSession, postMessages } from '../harness/sessions.ts';
-import { connectSocket, type ClientAuth, type TestSocket } from '../harness/socketClient.ts';
+import type { ClientAuth } from '../harness/socketClient.ts';
 import { startTcpProxy, type TcpProxy } from '../harness/tcpProxy.ts';
-import { startTestServer, type TestServer } from '../harness/testServer.ts';
+import { useTestServer } from '../harness/useTestServer.ts';
 
 const isMessage = (localId: string) => (u: any) => u.body.t === 'new-message' && u.body.message.localId === localId;
 
@@ -16,26 +15,16 @@ const isMessage = (localId: string) => (u: any) => u.body.t === 'new-message' &&
  * across nodes. Clients reach the server through a TCP proxy that can drop their connection.
  */
 describe('connection state recovery', () => {
-    let server: TestServer;
+    const server = useTestServer();
     let balancer: TcpProxy;
     let token: string;
-    const open: TestSocket[] = [];
     beforeAll(async () => {
-        server = await startTestServer();
         balancer = await startTcpProxy(portOf(server));
-        ({ token } = await login(server.url));
+        ({ token } = await server.account());
     });
-    afterAll(async () => {
-        for (const client of open) client.close();
-        await balancer?.close();
-        await server?.dispose();
-    });
+    afterAll(() => balancer?.close());
 
-    async function connect(url: string, auth: ClientAuth) {
-        const client = await connectSocket(url, token, auth);
-        open.push(client);
-        return client;
-    }
+    const connect = (url: string, auth: ClientAuth) => server.connect(token, auth, url);
 
     it('replays to a dropped client the updates it missed, under the same socket id', async () => {
         const sessionId = (await createSession(server.url, token)).id;
@@ -83,13 +72,14 @@ describe('connection state recovery', () => {
 });
 
 describe('connection state recovery turned off', () => {
+    const server = useTestServer({ env: { CONNECTION_RECOVERY_SECONDS: '0' } });
+
     it('reconnects as a fresh socket with CONNECTION_RECOVERY_SECONDS=0, as upstream did', async () => {
-        const server = await startTestServer({ env: { CONNECTION_RECOVERY_SECONDS: '0' } });
         const balancer = await startTcpProxy(portOf(server));
         try {
-            const { token } = await login(server.url);
+            const { token } = await server.account();
             const sessionId = (await createSession(server.url, token)).id;
-            const app = await connectSocket(balancer.url('http'), token, { clientType: 'user-scoped' });
+            const app = await server.connect(token, { clientType: 'user-scoped' }, balancer.url('http'));
             const id = app.socket.id;
             await dropAndReconnect(app, balancer, server, async () => {
                 await postMessages(server.url, token, sessionId, [{ localId: 'missed', content: ciphertext() }]);
@@ -99,10 +89,8 @@ describe('connection state recovery turned off', () => {
             await postMessages(server.url, token, sessionId, [{ localId: 'after', content: ciphertext() }]);
             await app.next('update', isMessage('after'));
             expect(app.updates.some(isMessage('missed'))).toBe(false);
-            app.close();
         } finally {
             await balancer.close();
-            await server.dispose();
         }
     });
 });

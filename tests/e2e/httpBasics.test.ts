@@ -1,14 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { request } from '../harness/http.ts';
-import { startTestServer, type TestServer } from '../harness/testServer.ts';
+import { startTestServer } from '../harness/testServer.ts';
+import { useTestServer } from '../harness/useTestServer.ts';
 
 // Global HTTP behaviour of spec rest.md §1.3-§1.9, as a client sees it.
 describe('HTTP basics', () => {
-    let server: TestServer;
-    beforeAll(async () => {
-        server = await startTestServer();
-    });
-    afterAll(() => server?.dispose());
+    const server = useTestServer();
 
     it('serves the banner and a health check that touches the database', async () => {
         const banner = await request(server.url, 'GET', '/');

@@ -1,10 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { decodeJwt } from 'jose';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { request } from '../harness/http.ts';
-import { login } from '../harness/keyClient.ts';
 import { connectSocket, roundTrip } from '../harness/socketClient.ts';
-import { startTestServer, type TestServer } from '../harness/testServer.ts';
+import { useTestServer } from '../harness/useTestServer.ts';
 
 // Key orders of spec rest.md §3.5 / §4.2 and realtime.md §6.
 const POST_KEYS = ['id', 'metadata', 'metadataVersion', 'daemonState', 'daemonStateVersion', 'dataEncryptionKey', 'active', 'activeAt', 'createdAt', 'updatedAt'];
@@ -22,11 +20,7 @@ const DATA_KEY = Buffer.from(Array.from({ length: 105 }, (_, i) => i)).toString(
 const isUpdate = (t: string, machineId: string) => (u: any) => u.body.t === t && u.body.machineId === machineId;
 
 describe('machines (spec rest.md §3.5, realtime.md §6.2, §7.9-§7.10)', () => {
-    let server: TestServer;
-    beforeAll(async () => {
-        server = await startTestServer();
-    });
-    afterAll(() => server?.dispose());
+    const server = useTestServer();
 
     const post = (token: string, body: unknown) => request(server.url, 'POST', '/v1/machines', { token, body });
     const get = (token: string, path: string) => request(server.url, 'GET', path, { token });
@@ -34,9 +28,9 @@ describe('machines (spec rest.md §3.5, realtime.md §6.2, §7.9-§7.10)', () =>
 
     /** A fresh account with its app socket (user-scoped), so the account's seqs start at 1. */
     async function account() {
-        const { token } = await login(server.url);
-        const app = await connectSocket(server.url, token, { clientType: 'user-scoped' });
-        return { token, userId: decodeJwt(token).sub as string, app };
+        const { token, userId } = await server.account();
+        const app = await server.connect(token, { clientType: 'user-scoped' });
+        return { token, userId, app };
     }
 
     it('runs the daemon and app flow with exact shapes, recipients and consecutive seqs', async () => {

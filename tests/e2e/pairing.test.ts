@@ -1,11 +1,11 @@
 import { createHmac, createHash } from 'node:crypto';
 import { decodeJwt } from 'jose';
 import nacl from 'tweetnacl';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { APPROVED_WINDOW_MS, PENDING_TTL_MS, sweepPairingRequests } from '../../sources/actions/auth/pairingRequests.ts';
 import { request } from '../harness/http.ts';
 import { b64, login, openOnDevice, sealForDevice } from '../harness/keyClient.ts';
-import { startTestServer, type TestServer } from '../harness/testServer.ts';
+import { useTestServer } from '../harness/useTestServer.ts';
 
 /** The content key pair the app hands to a v2 CLI (spec clients.md §1). */
 function contentPublicKey(secret: Uint8Array): Uint8Array {
@@ -16,11 +16,7 @@ function contentPublicKey(secret: Uint8Array): Uint8Array {
 }
 
 describe('terminal pairing (CLI shows a QR code, the app approves)', () => {
-    let server: TestServer;
-    beforeAll(async () => {
-        server = await startTestServer();
-    });
-    afterAll(() => server?.dispose());
+    const server = useTestServer();
 
     const poll = (publicKey: Uint8Array, supportsV2 = true) =>
         request(server.url, 'POST', '/v1/auth/request', { body: { publicKey: b64(publicKey), supportsV2 } });
@@ -141,11 +137,7 @@ describe('terminal pairing (CLI shows a QR code, the app approves)', () => {
 });
 
 describe('account pairing (an agent links to an existing account)', () => {
-    let server: TestServer;
-    beforeAll(async () => {
-        server = await startTestServer();
-    });
-    afterAll(() => server?.dispose());
+    const server = useTestServer();
 
     it('links the device to the approving account with a token without extras', async () => {
         const agent = nacl.box.keyPair();

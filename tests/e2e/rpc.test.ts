@@ -1,32 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { login } from '../harness/keyClient.ts';
-import { connectSocket, roundTrip, type ClientAuth, type TestSocket } from '../harness/socketClient.ts';
-import { startTestServer, type TestServer } from '../harness/testServer.ts';
+import { describe, expect, it } from 'vitest';
+import { roundTrip, type TestSocket } from '../harness/socketClient.ts';
+import { useTestServer } from '../harness/useTestServer.ts';
 
 /** Long enough for the 15 s grace window that precedes 'RPC method not available'. */
 const NOT_AVAILABLE_WAIT_MS = 25_000;
 
 describe('RPC relay (spec realtime.md §8)', () => {
-    let server: TestServer;
-    const open: TestSocket[] = [];
-    beforeAll(async () => {
-        server = await startTestServer();
-    });
-    afterAll(async () => {
-        for (const client of open) client.close();
-        await server?.dispose();
-    });
-
-    async function account() {
-        const { token } = await login(server.url);
-        return async (auth: ClientAuth = {}) => {
-            const client = await connectSocket(server.url, token, auth);
-            open.push(client);
-            return client;
-        };
-    }
+    const server = useTestServer();
 
     /** Registers `method` the way happy-cli does and answers its requests with `answer(params)`. */
     async function serve(client: TestSocket, method: string, answer: (params: any) => unknown = (params) => params) {
@@ -61,7 +43,7 @@ describe('RPC relay (spec realtime.md §8)', () => {
     }
 
     it('relays an app call to the daemon and returns its ack verbatim', async () => {
-        const connect = await account();
+        const { connect } = await server.account();
         const machineId = randomUUID();
         const daemon = await connect({ clientType: 'machine-scoped', machineId });
         const method = `${machineId}:spawn-happy-session`;
@@ -77,7 +59,7 @@ describe('RPC relay (spec realtime.md §8)', () => {
     });
 
     it('relays app calls to a session process, and session calls to a method the app registered', async () => {
-        const connect = await account();
+        const { connect } = await server.account();
         const sessionId = randomUUID();
         const session = await connect({ clientType: 'session-scoped', sessionId });
         const app = await connect({ clientType: 'user-scoped' });
@@ -98,7 +80,7 @@ describe('RPC relay (spec realtime.md §8)', () => {
     });
 
     it('answers register and unregister with events of the exact shapes, and refuses bad names', async () => {
-        const connect = await account();
+        const { connect } = await server.account();
         const app = await connect();
         const method = `${randomUUID()}:readFile`;
         await serve(app, method);
@@ -120,7 +102,7 @@ describe('RPC relay (spec realtime.md §8)', () => {
     });
 
     it('bounds the number of methods one socket may register', async () => {
-        const connect = await account();
+        const { connect } = await server.account();
         const daemon = await connect({ clientType: 'machine-scoped', machineId: randomUUID() });
         const registered = collect(daemon, 'rpc-registered', 512);
         for (let i = 0; i < 512; i++) daemon.socket.emit('rpc-register', { method: `m:${i}` });
@@ -138,7 +120,7 @@ describe('RPC relay (spec realtime.md §8)', () => {
     });
 
     it('waits for a target that registers during the grace window', async () => {
-        const connect = await account();
+        const { connect } = await server.account();
         const machineId = randomUUID();
         const method = `${machineId}:resume-happy-session`;
         const app = await connect();
@@ -151,7 +133,7 @@ describe('RPC relay (spec realtime.md §8)', () => {
     });
 
     it('fails with RPC target disconnected when the target goes away mid-call', async () => {
-        const connect = await account();
+        const { connect } = await server.account();
         const sessionId = randomUUID();
         const app = await connect();
 
@@ -179,7 +161,7 @@ describe('RPC relay (spec realtime.md §8)', () => {
     });
 
     it('refuses a call to the caller itself, but prefers another registered socket over the caller', async () => {
-        const connect = await account();
+        const { connect } = await server.account();
         const sessionId = randomUUID();
         const method = `${sessionId}:permission`;
         const app = await connect();
@@ -192,7 +174,7 @@ describe('RPC relay (spec realtime.md §8)', () => {
     });
 
     it('prefers the most recently registered socket over an older one', async () => {
-        const connect = await account();
+        const { connect } = await server.account();
         const machineId = randomUUID();
         const method = `${machineId}:stop-session`;
         // The old daemon socket is half-open: still registered, never answering.
@@ -212,7 +194,7 @@ describe('RPC relay (spec realtime.md §8)', () => {
     });
 
     it('keeps accounts apart, and reports unavailable methods after the grace window', async () => {
-        const connect = await account();
+        const { connect } = await server.account();
         const machineId = randomUUID();
         const method = `${machineId}:spawn-happy-session`;
         const daemon = await connect({ clientType: 'machine-scoped', machineId });
@@ -222,7 +204,7 @@ describe('RPC relay (spec realtime.md §8)', () => {
         daemon.socket.emit('rpc-unregister', { method: unregistered });
         await daemon.next('rpc-unregistered', (event) => event.method === unregistered);
 
-        const connectOther = await account();
+        const { connect: connectOther } = await server.account();
         const other = await connect();
         const intruder = await connectOther();
         // Both wait out the grace window at the same time.
@@ -243,7 +225,7 @@ describe('RPC relay (spec realtime.md §8)', () => {
     });
 
     it('answers malformed calls with the error ack and keeps serving', async () => {
-        const connect = await account();
+        const { connect } = await server.account();
         const sessionId = randomUUID();
         const session = await connect({ clientType: 'session-scoped', sessionId });
         const method = `${sessionId}:bash`;

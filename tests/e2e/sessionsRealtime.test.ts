@@ -1,10 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { sweepInactive } from '../../sources/presence/presenceTimeout.ts';
 import { request } from '../harness/http.ts';
 import { login } from '../harness/keyClient.ts';
 import { ciphertext, createSession, postMessages } from '../harness/sessions.ts';
 import { connectSocket, roundTrip, type TestSocket } from '../harness/socketClient.ts';
-import { startTestServer, type TestServer } from '../harness/testServer.ts';
+import { useTestServer, type TestAccount } from '../harness/useTestServer.ts';
 
 /**
  * Each socket sees update seqs in increasing order, and together the sockets that saw every
@@ -20,7 +20,7 @@ function expectGaplessSeqs(...clients: TestSocket[]) {
 }
 
 describe('a CLI session, an agent and the app on one account (spec realtime.md §3, §7)', () => {
-    let server: TestServer;
+    const server = useTestServer();
     let token: string;
     let sessionId: string;
     let otherSessionId: string;
@@ -29,18 +29,14 @@ describe('a CLI session, an agent and the app on one account (spec realtime.md �
     let agent: TestSocket;
     let bystander: TestSocket;
     beforeAll(async () => {
-        server = await startTestServer();
-        ({ token } = await login(server.url));
+        let connect: TestAccount['connect'];
+        ({ token, connect } = await server.account());
         sessionId = (await createSession(server.url, token)).id;
         otherSessionId = (await createSession(server.url, token)).id;
-        app = await connectSocket(server.url, token, { clientType: 'user-scoped' });
-        cli = await connectSocket(server.url, token, { clientType: 'session-scoped', sessionId });
-        agent = await connectSocket(server.url, token, { clientType: 'session-scoped', sessionId });
-        bystander = await connectSocket(server.url, token, { clientType: 'session-scoped', sessionId: otherSessionId });
-    });
-    afterAll(async () => {
-        for (const client of [app, cli, agent, bystander]) client?.close();
-        await server?.dispose();
+        app = await connect({ clientType: 'user-scoped' });
+        cli = await connect({ clientType: 'session-scoped', sessionId });
+        agent = await connect({ clientType: 'session-scoped', sessionId });
+        bystander = await connect({ clientType: 'session-scoped', sessionId: otherSessionId });
     });
 
     it('delivers REST-posted messages to the session sockets and the app, sender included', async () => {
@@ -132,13 +128,11 @@ describe('a CLI session, an agent and the app on one account (spec realtime.md �
 });
 
 describe('presence (spec realtime.md §9)', () => {
-    let server: TestServer;
+    const server = useTestServer();
     let token: string;
     beforeAll(async () => {
-        server = await startTestServer();
-        ({ token } = await login(server.url));
+        ({ token } = await server.account());
     });
-    afterAll(() => server?.dispose());
     const row = (id: string) => server.deps.db.prisma.session.findUniqueOrThrow({ where: { id } });
 
     it('turns heartbeats into activity for the apps and debounced writes', async () => {
@@ -227,13 +221,11 @@ describe('presence (spec realtime.md §9)', () => {
 });
 
 describe('daemon presence (spec realtime.md §7.8, §9)', () => {
-    let server: TestServer;
+    const server = useTestServer();
     let token: string;
     beforeAll(async () => {
-        server = await startTestServer();
-        ({ token } = await login(server.url));
+        ({ token } = await server.account());
     });
-    afterAll(() => server?.dispose());
 
     it('persists machine-alive, announces it, times out once, and forgets deleted machines', async () => {
         const machineId = 'daemon-presence-1';

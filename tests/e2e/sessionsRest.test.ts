@@ -1,21 +1,19 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { request } from '../harness/http.ts';
 import { login } from '../harness/keyClient.ts';
 import { ciphertext, createSession, postMessages } from '../harness/sessions.ts';
 import { connectSocket, roundTrip } from '../harness/socketClient.ts';
-import { startTestServer, type TestServer } from '../harness/testServer.ts';
+import { useTestServer } from '../harness/useTestServer.ts';
 
 const LIST_KEYS = ['id', 'seq', 'createdAt', 'updatedAt', 'active', 'activeAt', 'metadata', 'metadataVersion', 'agentState', 'agentStateVersion', 'dataEncryptionKey'];
 const CREATED_KEYS = ['id', 'seq', 'metadata', 'metadataVersion', 'agentState', 'agentStateVersion', 'dataEncryptionKey', 'active', 'activeAt', 'createdAt', 'updatedAt', 'lastMessage'];
 
 describe('sessions over REST (spec rest.md §3.1)', () => {
-    let server: TestServer;
+    const server = useTestServer();
     let token: string;
     beforeAll(async () => {
-        server = await startTestServer();
-        ({ token } = await login(server.url));
+        ({ token } = await server.account());
     });
-    afterAll(() => server?.dispose());
 
     it('creates a session once per tag and announces it to the apps only', async () => {
         const app = await connectSocket(server.url, token);
@@ -131,15 +129,13 @@ describe('sessions over REST (spec rest.md §3.1)', () => {
 });
 
 describe('session messages v3 (spec rest.md §3.2)', () => {
-    let server: TestServer;
+    const server = useTestServer();
     let token: string;
     let sessionId: string;
     beforeAll(async () => {
-        server = await startTestServer();
-        ({ token } = await login(server.url));
+        ({ token } = await server.account());
         sessionId = (await createSession(server.url, token)).id;
     });
-    afterAll(() => server?.dispose());
 
     it('appends a batch with contiguous seqs, dedupes by localId and is safe to retry', async () => {
         const batch = [

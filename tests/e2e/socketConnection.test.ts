@@ -1,16 +1,14 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { login } from '../harness/keyClient.ts';
 import { connectError, connectSocket, roundTrip } from '../harness/socketClient.ts';
-import { startTestServer, type TestServer } from '../harness/testServer.ts';
+import { useTestServer } from '../harness/useTestServer.ts';
 
 describe('socket handshake and lifecycle (spec realtime.md §2, §4)', () => {
-    let server: TestServer;
+    const server = useTestServer();
     let token: string;
     beforeAll(async () => {
-        server = await startTestServer();
-        ({ token } = await login(server.url));
+        ({ token } = await server.account());
     });
-    afterAll(() => server?.dispose());
 
     it('rejects bad handshakes with the upstream messages, in order', async () => {
         expect(await connectError(server.url, {})).toBe('Missing authentication token');

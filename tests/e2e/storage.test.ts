@@ -1,18 +1,14 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { inTx } from '../../sources/storage/inTx.ts';
 import { allocateSessionSeqs, allocateUserSeq, RowNotFoundError } from '../../sources/storage/seq.ts';
-import { login } from '../harness/keyClient.ts';
-import { startTestServer, type TestServer } from '../harness/testServer.ts';
-import { decodeJwt } from 'jose';
+import { useTestServer } from '../harness/useTestServer.ts';
 
 describe('inTx and sequence allocation', () => {
-    let server: TestServer;
+    const server = useTestServer();
     let accountId: string;
     beforeAll(async () => {
-        server = await startTestServer();
-        accountId = decodeJwt((await login(server.url)).token).sub as string;
+        accountId = (await server.account()).userId;
     });
-    afterAll(() => server?.dispose());
 
     const prisma = () => server.deps.db.prisma;
     const log = () => server.deps.log;

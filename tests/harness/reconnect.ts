@@ -3,7 +3,7 @@ import type { TcpProxy } from './tcpProxy.ts';
 import type { TestServer } from './testServer.ts';
 import { waitFor } from './waitFor.ts';
 
-export const portOf = (node: TestServer) => Number(new URL(node.url).port);
+export const portOf = (node: Pick<TestServer, 'url'>) => Number(new URL(node.url).port);
 
 /**
  * A network blip between a client and its node, which sits behind `balancer`: the connection
@@ -12,7 +12,7 @@ export const portOf = (node: TestServer) => Number(new URL(node.url).port);
  * through the balancer (retargeted beforehand to land on another node). socket.io-client resends
  * its session id and last offset by itself; no client change is involved.
  */
-export async function dropAndReconnect(client: TestSocket, balancer: TcpProxy, from: TestServer, whileAway: () => Promise<void>) {
+export async function dropAndReconnect(client: TestSocket, balancer: TcpProxy, from: Pick<TestServer, 'deps'>, whileAway: () => Promise<void>) {
     const id = client.socket.id!;
     balancer.dropConnections();
     await waitFor('the client to notice', () => !client.socket.connected);
