@@ -8,11 +8,13 @@ import type { Deps } from '../deps.ts';
 
 export type FailureKind = 'bad-request' | 'unauthorized' | 'not-found' | 'conflict' | 'too-many-requests';
 
-export type Failure = { ok: false; kind: FailureKind; error: string };
+/** `body` replaces the usual `{ error }` reply where a route answers a failure with more. */
+export type Failure = { ok: false; kind: FailureKind; error: string; body?: unknown };
 export type Result<T> = { ok: true; value: T } | Failure;
 
 export const ok = <T>(value: T): Result<T> => ({ ok: true, value });
-export const fail = (kind: FailureKind, error: string): Failure => ({ ok: false, kind, error });
+export const fail = (kind: FailureKind, error: string, body?: unknown): Failure =>
+    body === undefined ? { ok: false, kind, error } : { ok: false, kind, error, body };
 
 /** Who is calling: present for authenticated transports, absent for the public auth routes. */
 export interface Caller {

@@ -1,8 +1,8 @@
 import type { Deps } from '../../deps.ts';
 import type { UpdateBody, Versioned } from '../../events/updates.ts';
 import type { Machine } from '../../generated/prisma/client.ts';
+import { queueUpdate } from '../../events/queueUpdate.ts';
 import { inTx } from '../../storage/inTx.ts';
-import { allocateUserSeq } from '../../storage/seq.ts';
 
 /**
  * Optimistic concurrency for the two versioned machine fields (spec realtime.md §7.9-§7.10).
@@ -54,7 +54,8 @@ export async function compareAndSetMachine(
     { machineId, value, expectedVersion }: CompareAndSet,
 ): Promise<CompareAndSetOutcome | null> {
     const spec = FIELDS[field];
-    return inTx(deps.db.prisma, deps.log, async ({ tx, afterCommit }) => {
+    return inTx(deps.db.prisma, deps.log, async (scope) => {
+        const { tx } = scope;
         const { count } = await tx.machine.updateMany({
             where: { id: machineId, accountId: userId, ...spec.matches(expectedVersion) },
             data: spec.write(value, expectedVersion),
@@ -67,15 +68,11 @@ export async function compareAndSetMachine(
             return current ? { result: 'version-mismatch' as const, ...spec.read(current) } : null;
         }
         const version = expectedVersion + 1;
-        const seq = await allocateUserSeq(tx, userId);
-        afterCommit(() =>
-            deps.events.emitUpdate({
-                userId,
-                filter: { type: 'machine-scoped-only', machineId },
-                seq,
-                body: spec.body(machineId, { value, version }),
-            }),
-        );
+        await queueUpdate(scope, deps.events, {
+            userId,
+            filter: { type: 'machine-scoped-only', machineId },
+            body: spec.body(machineId, { value, version }),
+        });
         return { result: 'success' as const, version, value };
     }, { isolation: 'ReadCommitted' });
 }

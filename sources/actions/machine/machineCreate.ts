@@ -1,7 +1,7 @@
 import { z } from 'zod';
+import { queueUpdate } from '../../events/queueUpdate.ts';
 import { newMachineBody } from '../../events/updates.ts';
 import { inTx } from '../../storage/inTx.ts';
-import { allocateUserSeq } from '../../storage/seq.ts';
 import { defineAction, fail, ok } from '../action.ts';
 import { dataEncryptionKey, machineId, opaqueValue } from './machineSchemas.ts';
 import { machineView, machineViewWithoutSeq } from './machineView.ts';
@@ -26,7 +26,8 @@ export const machineCreate = defineAction({
     async run(deps, caller, input) {
         const { userId } = caller;
         // Read committed: the insert waits for a concurrent insert of the same id and then sees it.
-        return inTx(deps.db.prisma, deps.log, async ({ tx, afterCommit }) => {
+        return inTx(deps.db.prisma, deps.log, async (scope) => {
+            const { tx } = scope;
             for (;;) {
                 const now = new Date();
                 const [created] = await tx.machine.createManyAndReturn({
@@ -48,26 +49,20 @@ export const machineCreate = defineAction({
                     skipDuplicates: true,
                 });
                 if (created) {
-                    const newMachineSeq = await allocateUserSeq(tx, userId);
-                    const metadataSeq = await allocateUserSeq(tx, userId);
-                    afterCommit(() => {
-                        deps.events.emitUpdate({
-                            userId,
-                            filter: { type: 'user-scoped-only' },
-                            seq: newMachineSeq,
-                            body: newMachineBody(machineView(created)),
-                        });
-                        // Upstream's compatibility copy for daemons that only know update-machine.
-                        deps.events.emitUpdate({
-                            userId,
-                            filter: { type: 'machine-scoped-only', machineId: created.id },
-                            seq: metadataSeq,
-                            body: {
-                                t: 'update-machine',
-                                machineId: created.id,
-                                metadata: { version: created.metadataVersion, value: created.metadata },
-                            },
-                        });
+                    await queueUpdate(scope, deps.events, {
+                        userId,
+                        filter: { type: 'user-scoped-only' },
+                        body: newMachineBody(machineView(created)),
+                    });
+                    // Upstream's compatibility copy for daemons that only know update-machine.
+                    await queueUpdate(scope, deps.events, {
+                        userId,
+                        filter: { type: 'machine-scoped-only', machineId: created.id },
+                        body: {
+                            t: 'update-machine',
+                            machineId: created.id,
+                            metadata: { version: created.metadataVersion, value: created.metadata },
+                        },
                     });
                     return ok({ machine: machineViewWithoutSeq(created) });
                 }

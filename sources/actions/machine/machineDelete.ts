@@ -1,6 +1,6 @@
 import { z } from 'zod';
+import { queueUpdate } from '../../events/queueUpdate.ts';
 import { inTx } from '../../storage/inTx.ts';
-import { allocateUserSeq } from '../../storage/seq.ts';
 import { defineAction, fail, ok } from '../action.ts';
 import { machineId } from './machineSchemas.ts';
 
@@ -13,23 +13,20 @@ export const machineDelete = defineAction({
     input: z.object({ id: machineId }),
     async run(deps, caller, { id }) {
         const { userId } = caller;
-        return inTx(deps.db.prisma, deps.log, async ({ tx, afterCommit }) => {
+        return inTx(deps.db.prisma, deps.log, async (scope) => {
+            const { tx, afterCommit } = scope;
             // The row lock keeps a concurrent access-key insert from slipping in before the delete.
             const owned = await tx.$queryRaw<unknown[]>`
                 SELECT 1 FROM "Machine" WHERE "id" = ${id} AND "accountId" = ${userId} FOR UPDATE`;
             if (owned.length === 0) return fail('not-found', 'Machine not found');
             await tx.accessKey.deleteMany({ where: { accountId: userId, machineId: id } });
             await tx.machine.delete({ where: { id } });
-            const seq = await allocateUserSeq(tx, userId);
             afterCommit(() => deps.presence.forgetMachine(id));
-            afterCommit(() =>
-                deps.events.emitUpdate({
-                    userId,
-                    filter: { type: 'user-scoped-only' },
-                    seq,
-                    body: { t: 'delete-machine', machineId: id },
-                }),
-            );
+            await queueUpdate(scope, deps.events, {
+                userId,
+                filter: { type: 'user-scoped-only' },
+                body: { t: 'delete-machine', machineId: id },
+            });
             return ok({ success: true });
         }, { isolation: 'ReadCommitted' });
     },

@@ -1,7 +1,7 @@
 import { Prisma } from '../../generated/prisma/client.ts';
 import type { Deps } from '../../deps.ts';
+import { queueUpdate } from '../../events/queueUpdate.ts';
 import { inTx } from '../../storage/inTx.ts';
-import { allocateUserSeq } from '../../storage/seq.ts';
 import { fail, ok, type Result } from '../action.ts';
 
 /** The two versioned, client-encrypted fields of a session. */
@@ -34,7 +34,8 @@ export async function sessionCompareAndSet<F extends SessionField>(
     return inTx(
         deps.db.prisma,
         deps.log,
-        async ({ tx, afterCommit }) => {
+        async (scope) => {
+            const { tx } = scope;
             const [written] = await tx.$queryRaw<Array<{ version: number }>>`
                 UPDATE "Session" SET ${column} = ${value}, ${versionColumn} = ${versionColumn} + 1, "updatedAt" = now()
                 WHERE "id" = ${sessionId} AND "accountId" = ${userId} AND ${versionColumn} = ${expectedVersion}
@@ -46,15 +47,11 @@ export async function sessionCompareAndSet<F extends SessionField>(
                 if (!current) return fail('not-found', 'Session not found');
                 return ok({ result: 'version-mismatch', version: current.version, [field]: current.value } as CasAck<F>);
             }
-            const seq = await allocateUserSeq(tx, userId);
-            afterCommit(() =>
-                deps.events.emitUpdate({
-                    userId,
-                    filter: { type: 'all-interested-in-session', sessionId },
-                    seq,
-                    body: { t: 'update-session', id: sessionId, [field]: { value, version: written.version } },
-                }),
-            );
+            await queueUpdate(scope, deps.events, {
+                userId,
+                filter: { type: 'all-interested-in-session', sessionId },
+                body: { t: 'update-session', id: sessionId, [field]: { value, version: written.version } },
+            });
             return ok({ result: 'success', version: written.version, [field]: value } as CasAck<F>);
         },
         { isolation: 'ReadCommitted' },

@@ -1,8 +1,8 @@
 import { z } from 'zod';
+import { queueUpdate } from '../../events/queueUpdate.ts';
 import { newSessionBody } from '../../events/updates.ts';
 import { newId } from '../../storage/ids.ts';
 import { inTx } from '../../storage/inTx.ts';
-import { allocateUserSeq } from '../../storage/seq.ts';
 import { defineAction, ok } from '../action.ts';
 import { storableString } from '../schemas.ts';
 import { presentCreatedSession, sessionView, type SessionRow } from './sessionViews.ts';
@@ -25,7 +25,8 @@ export const sessionCreate = defineAction({
         const { row, created } = await inTx(
             deps.db.prisma,
             deps.log,
-            async ({ tx, afterCommit }) => {
+            async (scope) => {
+                const { tx } = scope;
                 const [inserted] = await tx.$queryRaw<SessionRow[]>`
                     INSERT INTO "Session" ("id", "tag", "accountId", "metadata", "dataEncryptionKey", "updatedAt")
                     VALUES (${newId()}, ${tag}, ${caller.userId}, ${metadata}, ${key}, now())
@@ -37,15 +38,11 @@ export const sessionCreate = defineAction({
                     });
                     return { row: existing as SessionRow, created: false };
                 }
-                const seq = await allocateUserSeq(tx, caller.userId);
-                afterCommit(() =>
-                    deps.events.emitUpdate({
-                        userId: caller.userId,
-                        filter: { type: 'user-scoped-only' },
-                        seq,
-                        body: newSessionBody(sessionView(inserted)),
-                    }),
-                );
+                await queueUpdate(scope, deps.events, {
+                    userId: caller.userId,
+                    filter: { type: 'user-scoped-only' },
+                    body: newSessionBody(sessionView(inserted)),
+                });
                 return { row: inserted, created: true };
             },
             { isolation: 'ReadCommitted' },

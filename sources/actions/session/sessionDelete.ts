@@ -1,5 +1,5 @@
+import { queueUpdate } from '../../events/queueUpdate.ts';
 import { inTx } from '../../storage/inTx.ts';
-import { allocateUserSeq } from '../../storage/seq.ts';
 import { defineAction, fail, ok } from '../action.ts';
 import { ownsSession, sessionParams } from './sessionViews.ts';
 
@@ -15,21 +15,18 @@ export const sessionDelete = defineAction({
     async run(deps, caller, { sessionId }) {
         if (!(await ownsSession(deps.db.prisma, caller.userId, sessionId))) return fail('not-found', NOT_FOUND);
         await deps.presence.stopSession(sessionId);
-        const deleted = await inTx(deps.db.prisma, deps.log, async ({ tx, afterCommit }) => {
+        const deleted = await inTx(deps.db.prisma, deps.log, async (scope) => {
+            const { tx } = scope;
             if (!(await ownsSession(tx, caller.userId, sessionId))) return false;
             await tx.sessionMessage.deleteMany({ where: { sessionId } });
             await tx.usageReport.deleteMany({ where: { sessionId } });
             await tx.accessKey.deleteMany({ where: { sessionId } });
             await tx.session.delete({ where: { id: sessionId } });
-            const seq = await allocateUserSeq(tx, caller.userId);
-            afterCommit(() =>
-                deps.events.emitUpdate({
-                    userId: caller.userId,
-                    filter: { type: 'user-scoped-only' },
-                    seq,
-                    body: { t: 'delete-session', sid: sessionId },
-                }),
-            );
+            await queueUpdate(scope, deps.events, {
+                userId: caller.userId,
+                filter: { type: 'user-scoped-only' },
+                body: { t: 'delete-session', sid: sessionId },
+            });
             return true;
         });
         return deleted ? ok({ success: true }) : fail('not-found', NOT_FOUND);

@@ -14,7 +14,10 @@ export const FAILURE_STATUS: Record<FailureKind, number> = {
 
 type InputSource = 'body' | 'querystring' | 'params';
 
-interface RouteBase<Input extends z.ZodType> {
+/** For routes whose requests carry no body: a bad client cannot park megabytes on them. */
+export const NO_BODY_LIMIT = 16 * 1024;
+
+interface RouteBase<Input extends z.ZodType, Output> {
     method: HTTPMethods;
     url: string;
     /**
@@ -24,24 +27,26 @@ interface RouteBase<Input extends z.ZodType> {
      */
     from: InputSource | Partial<Record<InputSource, z.ZodType>>;
     bodyLimit?: number;
-    action: Action<Input, unknown, Caller> | Action<Input, unknown, null>;
+    action: Action<Input, Output, Caller> | Action<Input, Output, null>;
+    /** Shapes the action's value into this route's response, where REST and socket answers differ. */
+    present?: (value: Output) => unknown;
 }
 
-interface PublicRoute<Input extends z.ZodType> extends RouteBase<Input> {
-    action: Action<Input, unknown, null>;
+interface PublicRoute<Input extends z.ZodType, Output> extends RouteBase<Input, Output> {
+    action: Action<Input, Output, null>;
     authenticate?: undefined;
 }
 
-interface ProtectedRoute<Input extends z.ZodType> extends RouteBase<Input> {
-    action: Action<Input, unknown, Caller>;
+interface ProtectedRoute<Input extends z.ZodType, Output> extends RouteBase<Input, Output> {
+    action: Action<Input, Output, Caller>;
     authenticate: Authenticate;
 }
 
 /** Binds an action to a route: validate, authenticate, run, map the result to a reply. */
-export function httpAction<Input extends z.ZodType>(
+export function httpAction<Input extends z.ZodType, Output>(
     app: FastifyInstance,
     deps: Deps,
-    route: PublicRoute<Input> | ProtectedRoute<Input>,
+    route: PublicRoute<Input, Output> | ProtectedRoute<Input, Output>,
 ): void {
     const parts = typeof route.from === 'string' ? { [route.from]: route.action.input } : route.from;
     app.route({
@@ -53,10 +58,10 @@ export function httpAction<Input extends z.ZodType>(
         handler: async (request: FastifyRequest, reply: FastifyReply) => {
             const input = readInput(request, Object.keys(parts) as InputSource[]) as z.output<Input>;
             const result = route.authenticate
-                ? await (route.action as Action<Input, unknown, Caller>).run(deps, { userId: request.userId }, input)
-                : await (route.action as Action<Input, unknown, null>).run(deps, null, input);
-            if (result.ok) return reply.send(result.value);
-            return reply.code(FAILURE_STATUS[result.kind]).send({ error: result.error });
+                ? await (route.action as Action<Input, Output, Caller>).run(deps, { userId: request.userId }, input)
+                : await (route.action as Action<Input, Output, null>).run(deps, null, input);
+            if (result.ok) return reply.send(route.present ? route.present(result.value) : result.value);
+            return reply.code(FAILURE_STATUS[result.kind]).send(result.body ?? { error: result.error });
         },
     });
 }

@@ -12,8 +12,8 @@ function splitAck(args: unknown[]): { payload: unknown; ack: Ack | undefined } {
 
 interface AckedEvent<Schema extends z.ZodType> {
     schema: Schema;
-    /** Ack for a payload that fails the schema. */
-    invalid: unknown;
+    /** Ack for a payload that fails the schema (or a function of why it failed). */
+    invalid: unknown | ((error: z.ZodError) => unknown);
     /** Ack when `run` throws: the client awaits an answer, so it always gets one. */
     failed: unknown;
     run(input: z.output<Schema>): Promise<unknown>;
@@ -34,7 +34,7 @@ export function onAckedEvent<Schema extends z.ZodType>(
         let reply: unknown;
         const parsed = handler.schema.safeParse(payload);
         if (!parsed.success) {
-            reply = handler.invalid;
+            reply = typeof handler.invalid === 'function' ? handler.invalid(parsed.error) : handler.invalid;
         } else {
             try {
                 reply = await handler.run(parsed.data);

@@ -4,7 +4,7 @@ import { machineDelete } from '../../../actions/machine/machineDelete.ts';
 import { machineGet } from '../../../actions/machine/machineGet.ts';
 import { machineList } from '../../../actions/machine/machineList.ts';
 import type { Deps } from '../../../deps.ts';
-import { httpAction } from '../httpAction.ts';
+import { httpAction, NO_BODY_LIMIT } from '../httpAction.ts';
 import type { Authenticate } from '../plugins/authenticate.ts';
 
 /**
@@ -13,7 +13,6 @@ import type { Authenticate } from '../plugins/authenticate.ts';
  * hundreds of megabytes per request. The other routes carry no body.
  */
 const MACHINE_BODY_LIMIT = 4 * 1024 * 1024;
-const NO_BODY_LIMIT = 16 * 1024;
 
 export function machineRoutes(app: FastifyInstance, deps: Deps, authenticate: Authenticate): void {
     httpAction(app, deps, { method: 'POST', url: '/v1/machines', from: 'body', bodyLimit: MACHINE_BODY_LIMIT, action: machineCreate, authenticate });
