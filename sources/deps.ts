@@ -45,9 +45,11 @@ export async function createDeps(config: Config, options: CreateDepsOptions = {}
         const tokens = await createTokenService(masterSecret);
         const cluster = createCluster(config, log, { prefix: options.clusterPrefix });
         const io = createSocketServer(cluster.adapter, config.connectionRecoveryMs);
-        const events = createEventRouter(io);
+        const events = createEventRouter(io, log);
         const presence = new ActivityCache(db.prisma, cluster.sessionStops, log);
-        const messages = new MessageAppender(db.prisma, events, log);
+        // PGlite is one connection in this thread: a second batch in flight would only queue.
+        // Postgres gets four of its ten pooled connections, leaving the rest to everything else.
+        const messages = new MessageAppender(db.sql, events, db.kind === 'pglite' ? 1 : 4);
         return {
             config,
             log,

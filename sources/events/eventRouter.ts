@@ -1,5 +1,7 @@
 import type { Server } from 'socket.io';
+import type { Logger } from '../monitoring/log.ts';
 import { roomsFor, type RecipientFilter } from './rooms.ts';
+import { UpdateOrder, type UpdateHold } from './updateOrder.ts';
 import { envelope, type EphemeralPayload, type UpdateBody } from './updates.ts';
 
 export interface Emission {
@@ -9,25 +11,44 @@ export interface Emission {
     skipSocketId?: string;
 }
 
+/** Who gets an update and what it says; its seq was reserved with `reserveUpdate`. */
+export type UpdateDelivery = Omit<Emission, 'userId'> & { body: UpdateBody };
+
+export interface ReservedUpdate {
+    /** Emits the update once every lower seq of the account reserved on this node is out. */
+    send(update: UpdateDelivery): void;
+    /** The transaction that took the seq rolled back. */
+    cancel(): void;
+}
+
 /**
- * Maps recipient filters to rooms and hands the event to Socket.IO, whose adapter delivers it
- * on this node or, with Redis, on every node. Callers emit persistent updates only after the
- * transaction that allocated their `seq` has committed.
+ * Maps recipient filters to rooms and hands events to Socket.IO, whose adapter delivers them on
+ * this node or, with Redis, on every node. A persistent `update` goes out only after the
+ * transaction that took its seq has committed, and in seq order per account (updateOrder.ts):
+ * writers reserve the seq they took, or hold the account while a statement takes seqs they
+ * learn only with its result.
  */
 export interface EventRouter {
-    emitUpdate(emission: Emission & { seq: number; body: UpdateBody }): void;
+    reserveUpdate(userId: string, seq: number): ReservedUpdate;
+    holdUpdates(userId: string): UpdateHold;
     emitEphemeral(emission: Emission & { payload: EphemeralPayload }): void;
 }
 
-export function createEventRouter(io: Server): EventRouter {
+export function createEventRouter(io: Server, log: Logger): EventRouter {
+    const order = new UpdateOrder((userId, problem) => log.error({ userId }, problem));
     const target = ({ userId, filter, skipSocketId }: Emission) => {
         const to = io.to(roomsFor(userId, filter));
         return skipSocketId ? to.except(skipSocketId) : to;
     };
     return {
-        emitUpdate(emission) {
-            target(emission).emit('update', envelope(emission.seq, emission.body));
+        reserveUpdate(userId, seq) {
+            const ticket = order.reserve(userId, seq);
+            return {
+                send: (update) => ticket.send(() => target({ ...update, userId }).emit('update', envelope(seq, update.body))),
+                cancel: ticket.cancel,
+            };
         },
+        holdUpdates: (userId) => order.hold(userId),
         emitEphemeral(emission) {
             target(emission).emit('ephemeral', emission.payload);
         },

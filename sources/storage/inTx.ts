@@ -8,6 +8,8 @@ export interface TxScope {
     tx: Tx;
     /** Runs `effect` after the transaction commits (never for a rolled-back attempt). */
     afterCommit(effect: () => unknown): void;
+    /** Runs `undo` (synchronously) when this attempt rolls back, e.g. to give up a reservation. */
+    onRollback(undo: () => void): void;
 }
 
 export interface InTxOptions {
@@ -29,15 +31,38 @@ export async function inTx<T>(
     fn: (scope: TxScope) => Promise<T>,
     { isolation = 'Serializable', maxAttempts = 8 }: InTxOptions = {},
 ): Promise<T> {
-    for (let attempt = 1; ; attempt++) {
+    const { result, effects } = await retryConflicts(async () => {
         const effects: Array<() => unknown> = [];
+        const undos: Array<() => void> = [];
         try {
             const result = await prisma.$transaction(
-                (tx) => fn({ tx, afterCommit: (effect) => void effects.push(effect) }),
+                (tx) => fn({ tx, afterCommit: (effect) => void effects.push(effect), onRollback: (undo) => void undos.push(undo) }),
                 { isolationLevel: isolation, timeout: 10_000, maxWait: 5_000 },
             );
-            await runEffects(effects, log);
-            return result;
+            return { result, effects };
+        } catch (error) {
+            for (const undo of undos) {
+                try {
+                    undo();
+                } catch (undoError) {
+                    log.error({ err: undoError }, 'rollback hook failed');
+                }
+            }
+            throw error;
+        }
+    }, maxAttempts);
+    await runEffects(effects, log);
+    return result;
+}
+
+/**
+ * Runs a whole transaction again when the database aborted it for a serialization failure or a
+ * deadlock: it rolled back, so repeating it from the start is safe.
+ */
+export async function retryConflicts<T>(transaction: () => Promise<T>, maxAttempts = 8): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+        try {
+            return await transaction();
         } catch (error) {
             if (attempt >= maxAttempts || !isSerializationFailure(error)) throw error;
             await sleep(backoffMs(attempt));

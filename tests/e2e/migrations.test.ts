@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { readdirSync } from 'node:fs';
 import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -31,9 +32,13 @@ const UPSTREAM_INDEXES = [
     'VoiceConversation_pkey',
 ];
 
-// What this server adds on top of the upstream schema (indexes only; no upstream object changes).
-const OUR_MIGRATIONS = [BASELINE_MIGRATION, '20261122010000_presence_indexes'];
+// What this server adds on top of the upstream schema (indexes and functions; no upstream object changes).
+const OUR_MIGRATIONS = readdirSync(MIGRATIONS_DIR, { withFileTypes: true })
+    .filter((entry) => entry.isDirectory())
+    .map((entry) => entry.name)
+    .sort();
 const OUR_INDEXES = ['Machine_active_lastActiveAt_idx', 'Session_active_lastActiveAt_idx'];
+const OUR_FUNCTIONS = ['happy_append_messages'];
 
 const UPSTREAM_FOREIGN_KEYS = [
     'AccessKey_accountId_fkey c r', 'AccessKey_accountId_machineId_fkey c r', 'AccessKey_sessionId_fkey c r',
@@ -78,6 +83,10 @@ describe('migrator', () => {
              WHERE t.typname = 'RelationshipStatus' AND t.typnamespace = current_schema()::regnamespace`,
         );
         expect(enumType?.labels).toBe('none,requested,pending,friend,rejected');
+        const functions = await sql.query<{ name: string }>(
+            `SELECT proname AS name FROM pg_proc WHERE pronamespace = current_schema()::regnamespace ORDER BY 1`,
+        );
+        expect(functions.map((f) => f.name)).toEqual(OUR_FUNCTIONS);
 
         const rows = await sql.query<{ migration_name: string; checksum: string; applied_steps_count: number; finished_at: Date | null }>(
             `SELECT migration_name, checksum, applied_steps_count, finished_at FROM "_prisma_migrations"`,

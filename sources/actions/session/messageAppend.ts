@@ -30,8 +30,8 @@ export const messageAppend = defineAction({
                 id: m.id,
                 seq: m.seq,
                 localId: m.localId,
-                createdAt: m.createdAt.getTime(),
-                updatedAt: m.updatedAt.getTime(),
+                createdAt: m.createdAt,
+                updatedAt: m.updatedAt,
             })),
         });
     },

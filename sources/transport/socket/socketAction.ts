@@ -32,16 +32,17 @@ export function onAckedEvent<Schema extends z.ZodType>(
     socket.on(event, async (...args: unknown[]) => {
         const { payload, ack } = splitAck(args);
         let reply: unknown;
-        const parsed = handler.schema.safeParse(payload);
-        if (!parsed.success) {
-            reply = typeof handler.invalid === 'function' ? handler.invalid(parsed.error) : handler.invalid;
-        } else {
-            try {
+        // Validation runs inside the try too: a schema that throws must still be answered.
+        try {
+            const parsed = handler.schema.safeParse(payload);
+            if (!parsed.success) {
+                reply = typeof handler.invalid === 'function' ? handler.invalid(parsed.error) : handler.invalid;
+            } else {
                 reply = await handler.run(parsed.data);
-            } catch (error) {
-                log.error({ err: error, event }, 'socket event failed');
-                reply = handler.failed;
             }
+        } catch (error) {
+            log.error({ err: error, event }, 'socket event failed');
+            reply = handler.failed;
         }
         if (!ack) return;
         try {
@@ -61,10 +62,9 @@ export function onEvent<Schema extends z.ZodType>(
     run: (input: z.output<Schema>) => unknown,
 ): void {
     socket.on(event, async (...args: unknown[]) => {
-        const parsed = schema.safeParse(splitAck(args).payload);
-        if (!parsed.success) return;
         try {
-            await run(parsed.data);
+            const parsed = schema.safeParse(splitAck(args).payload);
+            if (parsed.success) await run(parsed.data);
         } catch (error) {
             log.error({ err: error, event }, 'socket event failed');
         }
