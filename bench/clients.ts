@@ -19,13 +19,26 @@ export async function loginNewAccount(url: string): Promise<string> {
     return ((await response.json()) as { token: string }).token;
 }
 
-export async function createSession(url: string, token: string): Promise<string> {
-    const response = await fetch(`${url}/v1/sessions`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-        body: JSON.stringify({ tag: randomBytes(8).toString('hex'), metadata: randomBytes(64).toString('base64') }),
+/** A REST call with the account's token; throws on anything but 200. */
+export async function call<T = any>(url: string, token: string, method: string, path: string, body?: unknown): Promise<T> {
+    const response = await fetch(`${url}${path}`, {
+        method,
+        headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+        body: body === undefined ? undefined : JSON.stringify(body),
     });
-    return ((await response.json()) as { session: { id: string } }).session.id;
+    if (response.status !== 200) throw new Error(`${method} ${path}: ${response.status} ${await response.text()}`);
+    return (await response.json()) as T;
+}
+
+export async function createSession(url: string, token: string): Promise<string> {
+    const body = { tag: randomBytes(8).toString('hex'), metadata: randomBytes(64).toString('base64') };
+    return (await call<{ session: { id: string } }>(url, token, 'POST', '/v1/sessions', body)).session.id;
+}
+
+export async function createMachine(url: string, token: string): Promise<string> {
+    const id = randomBytes(16).toString('hex');
+    await call(url, token, 'POST', '/v1/machines', { id, metadata: randomBytes(64).toString('base64') });
+    return id;
 }
 
 export function connect(url: string, auth: Record<string, string>): Promise<Socket> {
@@ -34,4 +47,19 @@ export function connect(url: string, auth: Record<string, string>): Promise<Sock
         socket.once('connect', () => resolve(socket));
         socket.once('connect_error', reject);
     });
+}
+
+/** Runs `make` `count` times with at most `parallel` at once, results in order. */
+export async function inParallel<T>(count: number, parallel: number, make: (i: number) => Promise<T>): Promise<T[]> {
+    const results: T[] = new Array(count);
+    let next = 0;
+    await Promise.all(
+        Array.from({ length: Math.min(parallel, count) }, async () => {
+            while (next < count) {
+                const i = next++;
+                results[i] = await make(i);
+            }
+        }),
+    );
+    return results;
 }

@@ -1,5 +1,4 @@
-import type { Socket } from 'socket.io-client';
-import { connect, loginNewAccount } from './clients.ts';
+import { connect, inParallel, loginNewAccount } from './clients.ts';
 import type { ServerProcess } from './serverProcess.ts';
 import { round } from './stats.ts';
 
@@ -17,17 +16,8 @@ export async function runIdleSockets(server: ServerProcess, count: number, paral
     await connect(server.url, { token }).then((socket) => socket.disconnect()); // warm the token cache
     await new Promise((resolve) => setTimeout(resolve, 1000));
     const before = await server.rssBytes();
-    const sockets: Socket[] = [];
     const started = performance.now();
-    let next = 0;
-    await Promise.all(
-        Array.from({ length: parallel }, async () => {
-            while (next < count) {
-                next++;
-                sockets.push(await connect(server.url, { token, clientType: 'user-scoped' }));
-            }
-        }),
-    );
+    const sockets = await inParallel(count, parallel, () => connect(server.url, { token, clientType: 'user-scoped' }));
     const elapsedS = (performance.now() - started) / 1000;
     await new Promise((resolve) => setTimeout(resolve, 2000));
     const after = await server.rssBytes();

@@ -1,5 +1,7 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { randomBytes } from 'node:crypto';
-import { connect, createSession, loginNewAccount } from './clients.ts';
+import { connect, createSession, inParallel, loginNewAccount } from './clients.ts';
+import { monotonicMicros, type Window } from './cpuProfile.ts';
 import type { ServerProcess } from './serverProcess.ts';
 import { percentile, round } from './stats.ts';
 
@@ -11,9 +13,11 @@ export interface ThroughputOptions {
     inflight: number;
     durationMs: number;
     warmupMs: number;
+    /** CPU microseconds used so far by everything serving the messages (server processes, database). */
+    cpuMicros(): Promise<number>;
 }
 
-export interface ThroughputResult extends Omit<ThroughputOptions, 'appServer'> {
+export interface ThroughputResult extends Omit<ThroughputOptions, 'appServer' | 'cpuMicros'> {
     sent: number;
     delivered: number;
     lost: number;
@@ -21,6 +25,10 @@ export interface ThroughputResult extends Omit<ThroughputOptions, 'appServer'> {
     p50Ms: number;
     p90Ms: number;
     p99Ms: number;
+    /** CPU time spent by the server side per message delivered in the measured window. */
+    cpuMicrosPerMessage: number;
+    /** The measured window, for picking its samples out of a CPU profile. */
+    window: Window;
     serverRssMb: number;
 }
 
@@ -32,7 +40,7 @@ export interface ThroughputResult extends Omit<ThroughputOptions, 'appServer'> {
  */
 export async function runMessageThroughput(server: ServerProcess, options: ThroughputOptions): Promise<ThroughputResult> {
     const token = await loginNewAccount(server.url);
-    const sessions = await Promise.all(Array.from({ length: options.senders }, () => createSession(server.url, token)));
+    const sessions = await inParallel(options.senders, 20, () => createSession(server.url, token));
     const app = await connect((options.appServer ?? server).url, { token, clientType: 'user-scoped' });
     const senders = await Promise.all(
         sessions.map((sessionId) => connect(server.url, { token, clientType: 'session-scoped', sessionId })),
@@ -73,12 +81,18 @@ export async function runMessageThroughput(server: ServerProcess, options: Throu
     measuredFrom = begin + options.warmupMs;
     sendingUntil = measuredFrom + options.durationMs;
     for (let i = 0; i < senders.length; i++) for (let k = 0; k < options.inflight; k++) send(i);
-    await Promise.race([allDelivered, sleep(options.warmupMs + options.durationMs + 5_000)]);
+    await sleep(options.warmupMs);
+    const cpuBefore = await options.cpuMicros();
+    const fromMicros = monotonicMicros();
+    await sleep(options.durationMs);
+    const cpuUsed = (await options.cpuMicros()) - cpuBefore;
+    const window = { fromMicros, toMicros: monotonicMicros() };
+    await Promise.race([allDelivered, sleep(5_000)]);
     const serverRssMb = (await server.rssBytes()) / 1024 / 1024;
 
     for (const socket of [app, ...senders]) socket.disconnect();
     latencies.sort((a, b) => a - b);
-    const { appServer: _appServer, ...settings } = options;
+    const { appServer: _appServer, cpuMicros: _cpuMicros, ...settings } = options;
     return {
         ...settings,
         sent,
@@ -88,8 +102,9 @@ export async function runMessageThroughput(server: ServerProcess, options: Throu
         p50Ms: round(percentile(latencies, 50), 2),
         p90Ms: round(percentile(latencies, 90), 2),
         p99Ms: round(percentile(latencies, 99), 2),
+        cpuMicrosPerMessage: round(cpuUsed / Math.max(1, latencies.length)),
+        window,
         serverRssMb: round(serverRssMb),
     };
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -3,18 +3,34 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { processCpuMicros } from './cpu.ts';
+import { hottestFunctions, type HotFunction, type Window } from './cpuProfile.ts';
 
-/** The real server (`sources/main.ts serve`) in a child process, so its RSS is its own. */
+/**
+ * The real server (`sources/main.ts serve`), or another script such as the bare relay, in a
+ * child process, so its RSS and CPU time are its own. With `cpuProfile`, the process runs under
+ * V8's profiler and `stop` returns where its CPU time went.
+ */
 export interface ServerProcess {
     url: string;
     pid: number;
     rssBytes(): Promise<number>;
-    stop(): Promise<void>;
+    cpuMicros(): Promise<number>;
+    /** With `cpuProfile` and a `window`, returns the hottest functions of that window. */
+    stop(window?: Window): Promise<HotFunction[] | undefined>;
 }
 
-export async function startServerProcess(env: Record<string, string>): Promise<ServerProcess> {
+export interface ServerProcessOptions {
+    script?: string[];
+    cpuProfile?: boolean;
+}
+
+export async function startServerProcess(env: Record<string, string>, options: ServerProcessOptions = {}): Promise<ServerProcess> {
+    const { script = ['sources/main.ts', 'serve'], cpuProfile = false } = options;
     const dataDir = await mkdtemp(join(tmpdir(), 'happy-bench-'));
-    const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'sources/main.ts', 'serve'], {
+    const profileDir = join(dataDir, 'profile');
+    const profiling = cpuProfile ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
+    const child: ChildProcess = spawn(process.execPath, [...profiling, '--import', 'tsx', ...script], {
         env: {
             PATH: process.env.PATH ?? '',
             PORT: '0',
@@ -45,11 +61,14 @@ export async function startServerProcess(env: Record<string, string>): Promise<S
             const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
             return kb * 1024;
         },
-        async stop() {
+        cpuMicros: () => processCpuMicros(child.pid!),
+        async stop(window) {
             const exited = new Promise((resolve) => child.once('exit', resolve));
             child.kill('SIGTERM');
             await exited;
+            const hot = cpuProfile && window ? await hottestFunctions(profileDir, window) : undefined;
             await rm(dataDir, { recursive: true, force: true });
+            return hot;
         },
     };
 }
