@@ -7,6 +7,7 @@ import { startPresenceTimeout, type PresenceTimeout } from './presence/presenceT
 import { createAuthenticate } from './transport/http/plugins/authenticate.ts';
 import { registerBodyParsers } from './transport/http/plugins/bodyParsers.ts';
 import { frameworkErrors, registerErrorHandlers } from './transport/http/plugins/errorHandler.ts';
+import { artifactRoutes } from './transport/http/routes/artifactRoutes.ts';
 import { authRoutes } from './transport/http/routes/authRoutes.ts';
 import { infraRoutes } from './transport/http/routes/infraRoutes.ts';
 import { machineRoutes } from './transport/http/routes/machineRoutes.ts';
@@ -54,6 +55,7 @@ export async function createServer(deps: Deps): Promise<Server> {
     authRoutes(app, deps, authenticate);
     sessionRoutes(app, deps, authenticate);
     machineRoutes(app, deps, authenticate);
+    artifactRoutes(app, deps, authenticate);
 
     await app.ready();
     // Attached before listen (upstream attached after): /v1/updates is served from the first request.

@@ -4,13 +4,27 @@ import { z } from 'zod';
  * Standard base64 as upstream's strict decoder accepts it (RFC 4648 alphabet, optional padding).
  * Anything else is a 400 here; upstream answered it with a 500.
  */
-const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}(?:==)?|[A-Za-z0-9+/]{3}=?)?$/;
+const BASE64_CHARS = /^[A-Za-z0-9+/]*={0,2}$/;
 
-export const base64Bytes = z
-    .string()
-    .max(1_000_000)
-    .refine((value) => BASE64.test(value), 'Invalid base64')
-    .transform((value) => Buffer.from(value, 'base64'));
+/**
+ * Checked with a single character class and arithmetic: a regex that repeats a group of four
+ * overflows V8's stack on strings of a few megabytes (a RangeError instead of a 400).
+ */
+function isBase64(value: string): boolean {
+    if (!BASE64_CHARS.test(value)) return false;
+    const padding = value.endsWith('==') ? 2 : value.endsWith('=') ? 1 : 0;
+    const tail = (value.length - padding) % 4;
+    return padding === 0 ? tail !== 1 : tail + padding === 4;
+}
+
+export const base64Text = (maxChars: number) => z.string().max(maxChars).refine(isBase64, 'Invalid base64');
+
+export const base64Bytes = base64Text(1_000_000).transform((value) => Buffer.from(value, 'base64'));
+
+export const INT32_MAX = 2 ** 31 - 1;
+
+/** The version a client last saw; bounded so that `version + 1` still fits an INTEGER column. */
+export const expectedVersion = z.number().int().min(0).max(INT32_MAX - 1);
 
 export const publicKeyHex = (key: Uint8Array) => Buffer.from(key).toString('hex').toUpperCase();
 

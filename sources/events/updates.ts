@@ -45,6 +45,43 @@ export interface MachineView {
 
 export type Versioned<T> = { value: T; version: number };
 
+/** An artifact as `new-artifact` carries it: bytes as base64, versions start at 1, `seq` at 0. */
+export interface ArtifactView {
+    id: string;
+    header: string;
+    headerVersion: number;
+    body: string;
+    bodyVersion: number;
+    dataEncryptionKey: string;
+    seq: number;
+    createdAt: number;
+    updatedAt: number;
+}
+
+/** A stored image with the public URL of its file (`avatar` of profiles and `update-account`). */
+export interface ImageView {
+    path: string;
+    width?: number;
+    height?: number;
+    thumbhash?: string;
+    url: string;
+}
+
+export type FeedBody =
+    | { kind: 'friend_request'; uid: string }
+    | { kind: 'friend_accepted'; uid: string }
+    | { kind: 'text'; text: string };
+
+/** Only the changed keys are present (spec realtime.md §6.2 `update-account`). */
+export interface AccountChanges {
+    settings?: Versioned<string | null>;
+    github?: unknown;
+    username?: string | null;
+    firstName?: string | null;
+    lastName?: string | null;
+    avatar?: ImageView | null;
+}
+
 export type UpdateBody =
     | { t: 'new-message'; sid: string; message: MessageView }
     | ({ t: 'new-session' } & SessionView)
@@ -52,7 +89,15 @@ export type UpdateBody =
     | { t: 'delete-session'; sid: string }
     | ({ t: 'new-machine'; machineId: string } & Omit<MachineView, 'id'>)
     | { t: 'update-machine'; machineId: string; metadata?: Versioned<string>; daemonState?: Versioned<string> }
-    | { t: 'delete-machine'; machineId: string };
+    | { t: 'delete-machine'; machineId: string }
+    | ({ t: 'new-artifact'; artifactId: string } & Omit<ArtifactView, 'id'>)
+    | { t: 'update-artifact'; artifactId: string; header?: Versioned<string>; body?: Versioned<string> }
+    | { t: 'delete-artifact'; artifactId: string }
+    | ({ t: 'update-account'; id: string } & AccountChanges)
+    | { t: 'kv-batch-update'; changes: Array<{ key: string; value: string | null; version: number }> }
+    // `repeatKey` is not in upstream's body, but the app's schema requires the key (spec
+    // realtime.md §13.5) and drops the update without it; other clients ignore extra keys.
+    | { t: 'new-feed-post'; id: string; body: FeedBody; cursor: string; createdAt: number; repeatKey: string | null };
 
 export interface UpdateEnvelope {
     id: string;
@@ -63,7 +108,15 @@ export interface UpdateEnvelope {
 
 export type EphemeralPayload =
     | { type: 'activity'; id: string; active: boolean; activeAt: number; thinking: boolean }
-    | { type: 'machine-activity'; id: string; active: boolean; activeAt: number };
+    | { type: 'machine-activity'; id: string; active: boolean; activeAt: number }
+    | {
+          type: 'usage';
+          id: string;
+          key: string;
+          tokens: Record<string, number>;
+          cost: Record<string, number>;
+          timestamp: number;
+      };
 
 const ALPHANUMERIC = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 
