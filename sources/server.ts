@@ -7,9 +7,11 @@ import { startPresenceTimeout, type PresenceTimeout } from './presence/presenceT
 import { createAuthenticate } from './transport/http/plugins/authenticate.ts';
 import { registerBodyParsers } from './transport/http/plugins/bodyParsers.ts';
 import { frameworkErrors, registerErrorHandlers } from './transport/http/plugins/errorHandler.ts';
+import { accessKeyRoutes } from './transport/http/routes/accessKeyRoutes.ts';
 import { artifactRoutes } from './transport/http/routes/artifactRoutes.ts';
 import { authRoutes } from './transport/http/routes/authRoutes.ts';
 import { infraRoutes } from './transport/http/routes/infraRoutes.ts';
+import { kvRoutes } from './transport/http/routes/kvRoutes.ts';
 import { machineRoutes } from './transport/http/routes/machineRoutes.ts';
 import { sessionRoutes } from './transport/http/routes/sessionRoutes.ts';
 import { attachSocketServer } from './transport/socket/socketServer.ts';
@@ -56,6 +58,8 @@ export async function createServer(deps: Deps): Promise<Server> {
     sessionRoutes(app, deps, authenticate);
     machineRoutes(app, deps, authenticate);
     artifactRoutes(app, deps, authenticate);
+    accessKeyRoutes(app, deps, authenticate);
+    kvRoutes(app, deps, authenticate);
 
     await app.ready();
     // Attached before listen (upstream attached after): /v1/updates is served from the first request.

@@ -17,7 +17,11 @@ export const sessionDelete = defineAction({
         await deps.presence.stopSession(sessionId);
         const deleted = await inTx(deps.db.prisma, deps.log, async (scope) => {
             const { tx } = scope;
-            if (!(await ownsSession(tx, caller.userId, sessionId))) return false;
+            // The row lock waits for (and then keeps out) writers that reference the session,
+            // an access key or usage report being created, so none can slip in before the delete.
+            const owned = await tx.$queryRaw<unknown[]>`
+                SELECT 1 FROM "Session" WHERE "id" = ${sessionId} AND "accountId" = ${caller.userId} FOR UPDATE`;
+            if (owned.length === 0) return false;
             await tx.sessionMessage.deleteMany({ where: { sessionId } });
             await tx.usageReport.deleteMany({ where: { sessionId } });
             await tx.accessKey.deleteMany({ where: { sessionId } });
@@ -28,7 +32,7 @@ export const sessionDelete = defineAction({
                 body: { t: 'delete-session', sid: sessionId },
             });
             return true;
-        });
+        }, { isolation: 'ReadCommitted' });
         return deleted ? ok({ success: true }) : fail('not-found', NOT_FOUND);
     },
 });

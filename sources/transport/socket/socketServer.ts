@@ -2,6 +2,7 @@ import type { Server as HttpServer } from 'node:http';
 import { Server, type ServerOptions } from 'socket.io';
 import type { Deps } from '../../deps.ts';
 import { rooms } from '../../events/rooms.ts';
+import { registerAccessKeyHandlers } from './handlers/accessKeyHandlers.ts';
 import { registerArtifactHandlers } from './handlers/artifactHandlers.ts';
 import { registerMachineHandlers } from './handlers/machineHandlers.ts';
 import { registerPingHandlers } from './handlers/pingHandlers.ts';
@@ -78,6 +79,7 @@ function onConnection(deps: Deps, socket: AppSocket): void {
     registerMachineHandlers(deps, socket);
     registerRpcHandlers(deps, socket);
     registerArtifactHandlers(deps, socket);
+    registerAccessKeyHandlers(deps, socket);
 }
 
 /** Daemon socket up or down: an ephemeral for the apps, nothing persisted (spec §4.1, §4.3). */
