@@ -8,12 +8,15 @@ import { createAuthenticate } from './transport/http/plugins/authenticate.ts';
 import { registerBodyParsers } from './transport/http/plugins/bodyParsers.ts';
 import { frameworkErrors, registerErrorHandlers } from './transport/http/plugins/errorHandler.ts';
 import { accessKeyRoutes } from './transport/http/routes/accessKeyRoutes.ts';
+import { accountRoutes } from './transport/http/routes/accountRoutes.ts';
 import { artifactRoutes } from './transport/http/routes/artifactRoutes.ts';
 import { authRoutes } from './transport/http/routes/authRoutes.ts';
 import { infraRoutes } from './transport/http/routes/infraRoutes.ts';
 import { kvRoutes } from './transport/http/routes/kvRoutes.ts';
 import { machineRoutes } from './transport/http/routes/machineRoutes.ts';
+import { pushTokenRoutes } from './transport/http/routes/pushTokenRoutes.ts';
 import { sessionRoutes } from './transport/http/routes/sessionRoutes.ts';
+import { usageRoutes } from './transport/http/routes/usageRoutes.ts';
 import { attachSocketServer } from './transport/socket/socketServer.ts';
 
 export interface Server {
@@ -60,6 +63,9 @@ export async function createServer(deps: Deps): Promise<Server> {
     artifactRoutes(app, deps, authenticate);
     accessKeyRoutes(app, deps, authenticate);
     kvRoutes(app, deps, authenticate);
+    accountRoutes(app, deps, authenticate);
+    usageRoutes(app, deps, authenticate);
+    pushTokenRoutes(app, deps, authenticate);
 
     await app.ready();
     // Attached before listen (upstream attached after): /v1/updates is served from the first request.

@@ -37,7 +37,7 @@ const OUR_MIGRATIONS = readdirSync(MIGRATIONS_DIR, { withFileTypes: true })
     .filter((entry) => entry.isDirectory())
     .map((entry) => entry.name)
     .sort();
-const OUR_INDEXES = ['Machine_active_lastActiveAt_idx', 'Session_active_lastActiveAt_idx'];
+const OUR_INDEXES = ['Machine_active_lastActiveAt_idx', 'Session_active_lastActiveAt_idx', 'UsageReport_accountId_key_key'];
 const OUR_FUNCTIONS = ['happy_append_messages'];
 
 const UPSTREAM_FOREIGN_KEYS = [

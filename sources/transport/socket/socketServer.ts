@@ -8,6 +8,7 @@ import { registerMachineHandlers } from './handlers/machineHandlers.ts';
 import { registerPingHandlers } from './handlers/pingHandlers.ts';
 import { registerRpcHandlers } from './handlers/rpcHandlers.ts';
 import { registerSessionHandlers } from './handlers/sessionHandlers.ts';
+import { registerUsageHandlers } from './handlers/usageHandlers.ts';
 import { createSocketAuth } from './socketAuth.ts';
 import type { AppServer, AppSocket } from './socketTypes.ts';
 
@@ -80,6 +81,7 @@ function onConnection(deps: Deps, socket: AppSocket): void {
     registerRpcHandlers(deps, socket);
     registerArtifactHandlers(deps, socket);
     registerAccessKeyHandlers(deps, socket);
+    registerUsageHandlers(deps, socket);
 }
 
 /** Daemon socket up or down: an ephemeral for the apps, nothing persisted (spec §4.1, §4.3). */

@@ -1,0 +1,57 @@
+import type { z } from 'zod';
+import { usageReport } from '../../../actions/usage/usageReport.ts';
+import type { Deps } from '../../../deps.ts';
+import { onAckedEvent } from '../socketAction.ts';
+import type { AppSocket } from '../socketTypes.ts';
+
+/** Upstream's messages, checked in its order (spec realtime.md §7.7). */
+const INVALID: Array<[field: string, error: string]> = [
+    ['key', 'Invalid key'],
+    ['tokens', 'Invalid tokens object - must include total'],
+    ['cost', 'Invalid cost object - must include total'],
+    ['sessionId', 'Invalid sessionId'],
+];
+
+/**
+ * More reports than this waiting on one socket are refused: happy-cli sends one per assistant
+ * message and never waits, so only a flooding client gets there (upstream queued without bound).
+ */
+const MAX_PENDING = 256;
+
+/** Socket `usage-report` with an optional ack; one socket's reports are saved in arrival order. */
+export function registerUsageHandlers(deps: Deps, socket: AppSocket): void {
+    const queue = serialQueue();
+    onAckedEvent(socket, deps.log, 'usage-report', {
+        schema: usageReport.input,
+        invalid: invalidAck,
+        failed: { success: false, error: 'Failed to save usage report' },
+        run: (input) => {
+            if (queue.pending() >= MAX_PENDING) return Promise.resolve({ success: false, error: 'Too many pending reports' });
+            return queue.run(async () => {
+                const result = await usageReport.run(deps, { userId: socket.data.userId }, input);
+                return result.ok ? result.value : { success: false, error: result.error };
+            });
+        },
+    });
+}
+
+function invalidAck(error: z.ZodError) {
+    const fields = new Set(error.issues.map((issue) => issue.path[0]));
+    const [, message] = INVALID.find(([field]) => fields.has(field)) ?? INVALID[0]!;
+    return { success: false, error: message };
+}
+
+/** Runs tasks one at a time in the order they were queued (synchronously, on arrival). */
+function serialQueue() {
+    let tail: Promise<unknown> = Promise.resolve();
+    let pending = 0;
+    return {
+        pending: () => pending,
+        run<T>(task: () => Promise<T>): Promise<T> {
+            pending++;
+            const result = tail.then(task).finally(() => pending--);
+            tail = result.catch(() => undefined);
+            return result;
+        },
+    };
+}
