@@ -11,12 +11,14 @@ import { accessKeyRoutes } from './transport/http/routes/accessKeyRoutes.ts';
 import { accountRoutes } from './transport/http/routes/accountRoutes.ts';
 import { artifactRoutes } from './transport/http/routes/artifactRoutes.ts';
 import { authRoutes } from './transport/http/routes/authRoutes.ts';
+import { feedRoutes } from './transport/http/routes/feedRoutes.ts';
 import { infraRoutes } from './transport/http/routes/infraRoutes.ts';
 import { kvRoutes } from './transport/http/routes/kvRoutes.ts';
 import { machineRoutes } from './transport/http/routes/machineRoutes.ts';
 import { pushTokenRoutes } from './transport/http/routes/pushTokenRoutes.ts';
 import { sessionRoutes } from './transport/http/routes/sessionRoutes.ts';
 import { usageRoutes } from './transport/http/routes/usageRoutes.ts';
+import { userRoutes } from './transport/http/routes/userRoutes.ts';
 import { attachSocketServer } from './transport/socket/socketServer.ts';
 
 export interface Server {
@@ -66,6 +68,8 @@ export async function createServer(deps: Deps): Promise<Server> {
     accountRoutes(app, deps, authenticate);
     usageRoutes(app, deps, authenticate);
     pushTokenRoutes(app, deps, authenticate);
+    userRoutes(app, deps, authenticate);
+    feedRoutes(app, deps, authenticate);
 
     await app.ready();
     // Attached before listen (upstream attached after): /v1/updates is served from the first request.
