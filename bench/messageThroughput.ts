@@ -15,9 +15,11 @@ export interface ThroughputOptions {
     warmupMs: number;
     /** CPU microseconds used so far by everything serving the messages (server processes, database). */
     cpuMicros(): Promise<number>;
+    /** The part of it a separate database server used (Postgres), to report on its own. */
+    databaseCpuMicros?(): Promise<number>;
 }
 
-export interface ThroughputResult extends Omit<ThroughputOptions, 'appServer' | 'cpuMicros'> {
+export interface ThroughputResult extends Omit<ThroughputOptions, 'appServer' | 'cpuMicros' | 'databaseCpuMicros'> {
     sent: number;
     delivered: number;
     lost: number;
@@ -27,6 +29,8 @@ export interface ThroughputResult extends Omit<ThroughputOptions, 'appServer' | 
     p99Ms: number;
     /** CPU time spent by the server side per message delivered in the measured window. */
     cpuMicrosPerMessage: number;
+    /** Of which the Postgres processes (0 for PGlite, which runs in the server). */
+    databaseCpuMicrosPerMessage: number;
     /** The measured window, for picking its samples out of a CPU profile. */
     window: Window;
     serverRssMb: number;
@@ -82,17 +86,19 @@ export async function runMessageThroughput(server: ServerProcess, options: Throu
     sendingUntil = measuredFrom + options.durationMs;
     for (let i = 0; i < senders.length; i++) for (let k = 0; k < options.inflight; k++) send(i);
     await sleep(options.warmupMs);
-    const cpuBefore = await options.cpuMicros();
+    const databaseCpu = options.databaseCpuMicros ?? (async () => 0);
+    const [cpuBefore, databaseBefore] = [await options.cpuMicros(), await databaseCpu()];
     const fromMicros = monotonicMicros();
     await sleep(options.durationMs);
     const cpuUsed = (await options.cpuMicros()) - cpuBefore;
+    const databaseUsed = (await databaseCpu()) - databaseBefore;
     const window = { fromMicros, toMicros: monotonicMicros() };
     await Promise.race([allDelivered, sleep(5_000)]);
     const serverRssMb = (await server.rssBytes()) / 1024 / 1024;
 
     for (const socket of [app, ...senders]) socket.disconnect();
     latencies.sort((a, b) => a - b);
-    const { appServer: _appServer, cpuMicros: _cpuMicros, ...settings } = options;
+    const { appServer: _appServer, cpuMicros: _cpuMicros, databaseCpuMicros: _databaseCpuMicros, ...settings } = options;
     return {
         ...settings,
         sent,
@@ -103,6 +109,7 @@ export async function runMessageThroughput(server: ServerProcess, options: Throu
         p90Ms: round(percentile(latencies, 90), 2),
         p99Ms: round(percentile(latencies, 99), 2),
         cpuMicrosPerMessage: round(cpuUsed / Math.max(1, latencies.length)),
+        databaseCpuMicrosPerMessage: round(databaseUsed / Math.max(1, latencies.length)),
         window,
         serverRssMb: round(serverRssMb),
     };

@@ -64,6 +64,7 @@ function messageRow(database: string, run: ThroughputResult) {
         'p50 ms': run.p50Ms,
         'p99 ms': run.p99Ms,
         'CPU us/msg': run.cpuMicrosPerMessage,
+        'of it db': run.databaseCpuMicrosPerMessage,
         lost: run.lost,
         'RSS MB': run.serverRssMb,
     };

@@ -11,7 +11,7 @@ import { pgliteInsertCeiling, postgresInsertCeiling } from './insertCeiling.ts';
 import { runMessageHistory, type HistoryResult } from './messageHistory.ts';
 import { runMessageThroughput, type ThroughputResult } from './messageThroughput.ts';
 import { printTables } from './report.ts';
-import { startServerProcess, type ServerProcess } from './serverProcess.ts';
+import { startServerProcess, type ServerProcess, type ServerProcessOptions } from './serverProcess.ts';
 import { round } from './stats.ts';
 import { runVersionedWrites, type VersionedWriteResult } from './versionedWrites.ts';
 
@@ -33,6 +33,8 @@ import { runVersionedWrites, type VersionedWriteResult } from './versionedWrites
  * messages,fanout,heartbeats,writes,history,idle); BENCH_DATABASES (pglite,postgres,cluster);
  * BENCH_LOADS (20x1,100x2,100x10: senders x messages in flight); BENCH_IDLE_SOCKETS (10000);
  * BENCH_CPU_PROFILE=1 profiles the message runs and prints the server's hottest functions;
+ * BENCH_SERVER_DIR runs the server from another checkout (to measure an older version with this
+ * bench; the relay always runs from here);
  * BENCH_DATABASE_URL (postgresql://postgres@127.0.0.1:5432/test), BENCH_REDIS_URL
  * (redis://127.0.0.1:6379).
  */
@@ -54,6 +56,8 @@ const FAN_OUT = [
     { receivers: 1000, inflight: 2 },
 ];
 const RELAY = { script: ['bench/bareRelay.ts'] };
+const SERVER = { cwd: process.env.BENCH_SERVER_DIR };
+const postgresUrl = process.env.BENCH_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/test';
 
 export type MessageRun = ThroughputResult & { ratio: number; relayRatio: number; relayCpuRatio: number; hotFunctions?: HotFunction[] };
 
@@ -113,7 +117,7 @@ async function main() {
     if (DATABASES.has('postgres') || DATABASES.has('cluster')) await withPostgres(bench);
 
     if (SCENARIOS.has('idle') && idleSockets > 0) {
-        results.idle = await withServers({ PGLITE_DIR: 'memory://' }, 1, {}, ([server]) => runIdleSockets(server!, idleSockets));
+        results.idle = await withServers({ PGLITE_DIR: 'memory://' }, 1, SERVER, ([server]) => runIdleSockets(server!, idleSockets));
     }
 
     printTables(results);
@@ -126,7 +130,6 @@ type Bench = (database: string, env: Record<string, string>, ceiling: () => Prom
 
 /** The Postgres runs, in a schema of their own: one node, then (messages only) two nodes over Redis. */
 async function withPostgres(bench: Bench) {
-    const postgresUrl = process.env.BENCH_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/test';
     if (!(await reachable(postgresUrl))) {
         console.log(`(no Postgres at ${postgresUrl}; skipping the Postgres runs)`);
         return;
@@ -154,10 +157,15 @@ async function withPostgres(bench: Bench) {
 async function benchDatabase(database: string, env: Record<string, string>, nodes: number): Promise<DatabaseRun> {
     const run: DatabaseRun = { database, messages: [], fanOut: [], writes: [], history: [] };
     for (const load of SCENARIOS.has('messages') ? LOADS : []) {
+        // Each run starts with no dirty pages left by the one before: a checkpoint flushing them
+        // in the middle of a run slows every commit of it down.
+        if (env.DATABASE_URL) await adminQuery(postgresUrl, 'CHECKPOINT');
         // Fresh servers per load, so one run's backlog cannot spill into the next.
         run.messages.push(
-            await withServers(env, nodes, { cpuProfile }, async ([senders, app], cpuMicros, stop) => {
-                const result = await runMessageThroughput(senders!, { ...load, appServer: app ?? senders, durationMs, warmupMs: 1_000, cpuMicros });
+            await withServers(env, nodes, { ...SERVER, cpuProfile }, async ([senders, app], cpuMicros, stop) => {
+                const databaseCpuMicros = env.DATABASE_URL ? postgresCpuMicros : undefined;
+                const settings = { ...load, appServer: app ?? senders, durationMs, warmupMs: 1_000, cpuMicros, databaseCpuMicros };
+                const result = await runMessageThroughput(senders!, settings);
                 const hotFunctions = await stop(result.window);
                 return { ...result, hotFunctions, ratio: 0, relayRatio: 0, relayCpuRatio: 0 };
             }),
@@ -165,17 +173,17 @@ async function benchDatabase(database: string, env: Record<string, string>, node
     }
     if (nodes > 1) return run;
     for (const load of SCENARIOS.has('fanout') ? FAN_OUT : []) {
-        run.fanOut.push(await withServers(env, 1, {}, ([server], cpuMicros) => runFanOut(server!, { ...load, durationMs, warmupMs: 1_000, cpuMicros })));
+        run.fanOut.push(await withServers(env, 1, SERVER, ([server], cpuMicros) => runFanOut(server!, { ...load, durationMs, warmupMs: 1_000, cpuMicros })));
     }
     if (SCENARIOS.has('heartbeats')) {
-        run.heartbeats = await withServers(env, 1, {}, ([server], cpuMicros) =>
+        run.heartbeats = await withServers(env, 1, SERVER, ([server], cpuMicros) =>
             runHeartbeats(server!, { accounts: 100, perAccount: 50, durationMs, cpuMicros }),
         );
     }
     for (const event of SCENARIOS.has('writes') ? (['update-metadata', 'update-state'] as const) : []) {
-        run.writes.push(await withServers(env, 1, {}, ([server], cpuMicros) => runVersionedWrites(server!, { event, writers: 20, durationMs, cpuMicros })));
+        run.writes.push(await withServers(env, 1, SERVER, ([server], cpuMicros) => runVersionedWrites(server!, { event, writers: 20, durationMs, cpuMicros })));
     }
-    if (SCENARIOS.has('history')) run.history = await withServers(env, 1, {}, ([server]) => runMessageHistory(server!, 100_000));
+    if (SCENARIOS.has('history')) run.history = await withServers(env, 1, SERVER, ([server]) => runMessageHistory(server!, 100_000));
     return run;
 }
 
@@ -187,7 +195,7 @@ async function benchDatabase(database: string, env: Record<string, string>, node
 async function withServers<T>(
     env: Record<string, string>,
     nodes: number,
-    options: { script?: string[]; cpuProfile?: boolean },
+    options: ServerProcessOptions,
     scenario: (
         servers: ServerProcess[],
         cpuMicros: () => Promise<number>,

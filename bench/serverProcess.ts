@@ -23,10 +23,12 @@ export interface ServerProcess {
 export interface ServerProcessOptions {
     script?: string[];
     cpuProfile?: boolean;
+    /** Another checkout to run the script from (comparing two versions in one run). */
+    cwd?: string;
 }
 
 export async function startServerProcess(env: Record<string, string>, options: ServerProcessOptions = {}): Promise<ServerProcess> {
-    const { script = ['sources/main.ts', 'serve'], cpuProfile = false } = options;
+    const { script = ['sources/main.ts', 'serve'], cpuProfile = false, cwd } = options;
     const dataDir = await mkdtemp(join(tmpdir(), 'happy-bench-'));
     const profileDir = join(dataDir, 'profile');
     const profiling = cpuProfile ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
@@ -41,6 +43,7 @@ export async function startServerProcess(env: Record<string, string>, options: S
             ...env,
         },
         stdio: ['ignore', 'pipe', 'inherit'],
+        cwd,
     });
     const port = await new Promise<number>((resolve, reject) => {
         createInterface({ input: child.stdout! }).on('line', (line) => {

@@ -24,16 +24,19 @@ CREATE OR REPLACE FUNCTION "happy_append_messages"(
     "updatedAt" DOUBLE PRECISION,
     "userSeq" INTEGER
 ) LANGUAGE plpgsql
--- Planning the statement below for each call's arguments cost three times its execution; one
--- generic plan per connection serves every batch.
+-- Planning the statement below for each call's arguments cost more than running it, so one
+-- generic plan per connection serves every batch. A generic plan is made once, maybe while the
+-- tables are still empty, and would keep scanning them whole as they grow: every table access
+-- below is written as a lookup by key per input row (OFFSET 0 subqueries, `= ANY` arrays), which
+-- no join can replace, and sequential scans are off, so each one is an index lookup.
 SET plan_cache_mode = force_generic_plan
+SET enable_seqscan = off
 AS $$
 #variable_conflict use_column
 BEGIN
-    -- Sessions first, then accounts, each in id order: the order every writer takes them in,
-    -- so concurrent batches (and other writers) cannot deadlock with this one.
+    -- Sessions first, in id order; their accounts last (below). Every writer takes a session
+    -- before its account, so concurrent batches (and other writers) cannot deadlock with this one.
     PERFORM 1 FROM "Session" WHERE "Session"."id" = ANY (p_sessions) ORDER BY "Session"."id" FOR UPDATE;
-    PERFORM 1 FROM "Account" WHERE "Account"."id" = ANY (p_accounts) ORDER BY "Account"."id" FOR UPDATE;
 
     RETURN QUERY
     WITH input AS (
@@ -41,14 +44,23 @@ BEGIN
                p_local_ids[i] AS local_id, p_contents[i] AS content, p_ids[i] AS new_id
         FROM generate_subscripts(p_sessions, 1) AS i
     ),
+    -- OFFSET 0 keeps each lookup a subquery run per input row, by key, whatever the planner
+    -- believes about the tables' sizes (see the note on plans above).
     valid AS (
         SELECT input.* FROM input
-        JOIN "Session" s ON s."id" = input.session_id AND s."accountId" = input.account_id
+        WHERE EXISTS (
+            SELECT 1 FROM "Session" s WHERE s."id" = input.session_id AND s."accountId" = input.account_id OFFSET 0
+        )
     ),
     existing AS (
-        SELECT v.ord, m."id", m."seq", m."localId", m."content", m."createdAt", m."updatedAt"
+        SELECT v.ord, m.*
         FROM valid v
-        JOIN "SessionMessage" m ON m."sessionId" = v.session_id AND m."localId" = v.local_id
+        CROSS JOIN LATERAL (
+            SELECT m."id", m."seq", m."localId", m."content", m."createdAt", m."updatedAt"
+            FROM "SessionMessage" m
+            WHERE m."sessionId" = v.session_id AND m."localId" = v.local_id
+            OFFSET 0
+        ) m
     ),
     fresh AS (
         SELECT v.*,
@@ -57,17 +69,14 @@ BEGIN
         FROM valid v
         WHERE NOT EXISTS (SELECT 1 FROM existing e WHERE e.ord = v.ord)
     ),
-    session_bump AS (
-        UPDATE "Session" s SET "seq" = s."seq" + c.n, "updatedAt" = now()
-        FROM (SELECT session_id, count(*)::INTEGER AS n FROM fresh GROUP BY session_id) c
-        WHERE s."id" = c.session_id
-        RETURNING s."id", s."seq" - c.n AS base
+    session_counts AS (
+        SELECT f.session_id, count(*)::INTEGER AS n FROM fresh f GROUP BY f.session_id
     ),
-    account_bump AS (
-        UPDATE "Account" a SET "seq" = a."seq" + c.n, "updatedAt" = now()
-        FROM (SELECT account_id, count(*)::INTEGER AS n FROM fresh GROUP BY account_id) c
-        WHERE a."id" = c.account_id
-        RETURNING a."id", a."seq" - c.n AS base
+    session_bump AS (
+        UPDATE "Session" s
+        SET "seq" = s."seq" + (SELECT c.n FROM session_counts c WHERE c.session_id = s."id"), "updatedAt" = now()
+        WHERE s."id" = ANY (ARRAY(SELECT c.session_id FROM session_counts c))
+        RETURNING s."id", s."seq" - (SELECT c.n FROM session_counts c WHERE c.session_id = s."id") AS base
     ),
     inserted AS (
         INSERT INTO "SessionMessage" ("id", "sessionId", "localId", "seq", "content", "createdAt", "updatedAt")
@@ -75,6 +84,18 @@ BEGIN
         FROM fresh f JOIN session_bump sb ON sb."id" = f.session_id
         RETURNING "SessionMessage"."id", "SessionMessage"."seq", "SessionMessage"."localId",
                   "SessionMessage"."createdAt", "SessionMessage"."updatedAt"
+    ),
+    -- Counted from what was inserted, so the account update below runs after the inserts: the
+    -- account rows (shared by all of an account's sessions) stay locked only from there to the
+    -- commit, and batches of other sessions of the account do their inserts meanwhile.
+    account_counts AS (
+        SELECT f.account_id, count(*)::INTEGER AS n FROM fresh f JOIN inserted i ON i."id" = f.new_id GROUP BY f.account_id
+    ),
+    account_bump AS (
+        UPDATE "Account" a
+        SET "seq" = a."seq" + (SELECT c.n FROM account_counts c WHERE c.account_id = a."id"), "updatedAt" = now()
+        WHERE a."id" = ANY (ARRAY(SELECT c.account_id FROM account_counts c))
+        RETURNING a."id", a."seq" - (SELECT c.n FROM account_counts c WHERE c.account_id = a."id") AS base
     )
     SELECT e.ord, e."id", e."seq", e."localId", e."content",
            (extract(epoch FROM e."createdAt") * 1000)::DOUBLE PRECISION,

@@ -6,6 +6,13 @@ import type { SqlClient } from '../../storage/sqlClient.ts';
 /** Appends that arrive while batches commit wait for the next one; this caps a batch. */
 const MAX_BATCH = 256;
 
+/**
+ * An account's batches queue for its seq counter, one commit at a time, so a batch that starts
+ * while another of the account is in flight must carry enough messages to be worth a commit of
+ * its own; smaller ones wait and join the next batch (fewer, fuller commits at light load).
+ */
+const MIN_OVERLAPPING = 32;
+
 interface Pending {
     request: AppendRequest;
     skipSocketId: string | undefined;
@@ -18,16 +25,17 @@ interface Pending {
  * a batch writes everything queued so far in one statement. Under load many appends share one
  * commit; alone, an append commits immediately.
  *
- * Up to `maxInFlight` batches commit at once, but never two with the same account: an account's
- * messages (so each of its sessions' messages) are written in arrival order, and its
- * `new-message` updates go out in update-seq order, since its next batch takes its seqs only
- * after the previous one committed and emitted. Batches of different accounts overlap, and
- * Postgres flushes their commits together. (Batches of one account would gain nothing from
- * overlapping: each waits for the other's row lock on the account's seq counter until commit.)
+ * Up to `maxInFlight` batches are written at once, but never two with the same session, so each
+ * session's messages are written (and numbered) in arrival order. Batches of one account
+ * overlap their inserts and queue only for the account's seq counter, taken last; the
+ * `new-message` updates still go out in update-seq order (the batches hold the account's
+ * updates until their seqs are known, see events/updateOrder.ts).
  */
 export class MessageAppender {
     private queue: Pending[] = [];
-    private readonly busyAccounts = new Set<string>();
+    private readonly busySessions = new Set<string>();
+    /** Batches in flight per account. */
+    private readonly busyAccounts = new Map<string, number>();
     private inFlight = 0;
     private scheduled = false;
     private idle: Array<() => void> = [];
@@ -70,39 +78,55 @@ export class MessageAppender {
             const batch = this.takeBatch();
             if (batch.length === 0) break;
             this.inFlight++;
-            void this.write(batch).finally(() => {
+            const accounts = new Set(batch.map((item) => item.request.accountId));
+            for (const account of accounts) this.busyAccounts.set(account, (this.busyAccounts.get(account) ?? 0) + 1);
+            void this.write(batch, accounts).finally(() => {
                 this.inFlight--;
-                for (const item of batch) this.busyAccounts.delete(item.request.accountId);
+                for (const item of batch) this.busySessions.delete(item.request.sessionId);
+                for (const account of accounts) {
+                    const left = this.busyAccounts.get(account)! - 1;
+                    if (left > 0) this.busyAccounts.set(account, left);
+                    else this.busyAccounts.delete(account);
+                }
                 if (this.queue.length > 0) this.schedule();
                 else if (this.inFlight === 0) for (const resolve of this.idle.splice(0)) resolve();
             });
         }
     }
 
-    /** The oldest queued appends of accounts that have no batch in flight, in arrival order. */
+    /**
+     * The oldest queued appends of sessions that have no batch in flight, in arrival order,
+     * leaving out accounts with a batch in flight that would add fewer than MIN_OVERLAPPING
+     * messages.
+     */
     private takeBatch(): Pending[] {
-        const batch: Pending[] = [];
+        const free = new Set<Pending>();
         const taken = new Set<string>();
+        const overlapping = new Map<string, number>();
+        for (const item of this.queue) {
+            if (free.size === MAX_BATCH) break;
+            const { sessionId, accountId } = item.request;
+            if (!taken.has(sessionId) && this.busySessions.has(sessionId)) continue;
+            free.add(item);
+            taken.add(sessionId);
+            const messages = item.request.messages.length;
+            if (this.busyAccounts.has(accountId)) overlapping.set(accountId, (overlapping.get(accountId) ?? 0) + messages);
+        }
+        const batch: Pending[] = [];
         const rest: Pending[] = [];
         for (const item of this.queue) {
-            const account = item.request.accountId;
-            const free = taken.has(account) || !this.busyAccounts.has(account);
-            if (free && batch.length < MAX_BATCH) {
-                batch.push(item);
-                taken.add(account);
-            } else {
-                rest.push(item);
-            }
+            const small = (overlapping.get(item.request.accountId) ?? MIN_OVERLAPPING) < MIN_OVERLAPPING;
+            (free.has(item) && !small ? batch : rest).push(item);
         }
         this.queue = rest;
-        for (const account of taken) this.busyAccounts.add(account);
+        for (const item of batch) this.busySessions.add(item.request.sessionId);
         return batch;
     }
 
-    private async write(batch: Pending[]): Promise<void> {
+    private async write(batch: Pending[], accounts: Set<string>): Promise<void> {
         // The batch learns its update seqs only with its result: other updates of its accounts
         // that may come after them wait until they are out.
-        const holds = [...new Set(batch.map((item) => item.request.accountId))].map((account) => this.events.holdUpdates(account));
+        const holds = [...accounts].map((account) => this.events.holdUpdates(account));
         try {
             await this.commit(batch);
         } catch (error) {
