@@ -41,6 +41,7 @@ async function openPglite(dir: string): Promise<Db> {
 
 type PgliteQueryable = Pick<PGlite, 'query' | 'exec'>;
 
+/** PGlite keeps one session in this thread; statement names are not needed to plan once. */
 function pgliteSql(client: PgliteQueryable & Partial<Pick<PGlite, 'transaction'>>): SqlClient {
     return {
         async query<Row>(text: string, params?: unknown[]) {
@@ -101,8 +102,8 @@ function poolSql(pool: pg.Pool): SqlClient {
 
 function pgQueryable(client: pg.Pool | pg.PoolClient): Omit<SqlClient, 'transaction'> {
     return {
-        async query<Row>(text: string, params?: unknown[]) {
-            return (await client.query(text, params)).rows as Row[];
+        async query<Row>(text: string, params?: unknown[], name?: string) {
+            return (await client.query(name ? { name, text, values: params } : { text, values: params })).rows as Row[];
         },
         async exec(script: string) {
             await client.query(script);

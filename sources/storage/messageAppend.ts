@@ -46,6 +46,7 @@ export async function appendMessages(sql: SqlClient, requests: AppendRequest[]):
     const rows = await sql.query<Row>(
         'SELECT * FROM "happy_append_messages"($1::text[], $2::text[], $3::text[], $4::text[], $5::text[])',
         [input.accounts, input.sessions, input.localIds, input.contents.map((content) => JSON.stringify(content)), input.ids],
+        'happy-append-messages',
     );
     const byOrd = new Map<number, StoredMessage>();
     for (const { ord, ...message } of rows) {

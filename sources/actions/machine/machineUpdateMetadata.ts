@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { defineAction, fail, ok } from '../action.ts';
-import { compareAndSetMachine } from './machineCompareAndSet.ts';
 import { expectedVersion, machineId, opaqueValue } from './machineSchemas.ts';
+import { updateMachineField } from './machineUpdateField.ts';
 
 /**
  * Socket `machine-update-metadata` (spec realtime.md §7.9): the CLI when its capabilities change,
@@ -10,7 +10,7 @@ import { expectedVersion, machineId, opaqueValue } from './machineSchemas.ts';
 export const machineUpdateMetadata = defineAction({
     input: z.object({ machineId, metadata: opaqueValue, expectedVersion }),
     async run(deps, caller, { machineId, metadata, expectedVersion }) {
-        const outcome = await compareAndSetMachine(deps, caller.userId, 'metadata', { machineId, value: metadata, expectedVersion });
+        const outcome = await updateMachineField(deps, caller.userId, machineId, 'metadata', metadata, expectedVersion);
         if (!outcome) return fail('not-found', 'Machine not found');
         return ok({ result: outcome.result, version: outcome.version, metadata: outcome.value });
     },

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { defineAction, fail, ok } from '../action.ts';
-import { compareAndSetMachine } from './machineCompareAndSet.ts';
 import { expectedVersion, machineId, opaqueValue } from './machineSchemas.ts';
+import { updateMachineField } from './machineUpdateField.ts';
 
 /**
  * Socket `machine-update-state` (spec realtime.md §7.10): the daemon reports `running` on every
@@ -11,7 +11,7 @@ import { expectedVersion, machineId, opaqueValue } from './machineSchemas.ts';
 export const machineUpdateState = defineAction({
     input: z.object({ machineId, daemonState: opaqueValue, expectedVersion }),
     async run(deps, caller, { machineId, daemonState, expectedVersion }) {
-        const outcome = await compareAndSetMachine(deps, caller.userId, 'daemonState', { machineId, value: daemonState, expectedVersion });
+        const outcome = await updateMachineField(deps, caller.userId, machineId, 'daemonState', daemonState, expectedVersion);
         if (!outcome) return fail('not-found', 'Machine not found');
         return ok({ result: outcome.result, version: outcome.version, daemonState: outcome.value });
     },

@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import { usageReport } from '../../../actions/usage/usageReport.ts';
 import type { Deps } from '../../../deps.ts';
 import { onAckedEvent } from '../socketAction.ts';
+import { serialQueue } from '../../../utils/serialQueue.ts';
 import type { AppSocket } from '../socketTypes.ts';
 
 /** Upstream's messages, checked in its order (spec realtime.md §7.7). */
@@ -39,19 +40,4 @@ function invalidAck(error: z.ZodError) {
     const fields = new Set(error.issues.map((issue) => issue.path[0]));
     const [, message] = INVALID.find(([field]) => fields.has(field)) ?? INVALID[0]!;
     return { success: false, error: message };
-}
-
-/** Runs tasks one at a time in the order they were queued (synchronously, on arrival). */
-function serialQueue() {
-    let tail: Promise<unknown> = Promise.resolve();
-    let pending = 0;
-    return {
-        pending: () => pending,
-        run<T>(task: () => Promise<T>): Promise<T> {
-            pending++;
-            const result = tail.then(task).finally(() => pending--);
-            tail = result.catch(() => undefined);
-            return result;
-        },
-    };
 }
