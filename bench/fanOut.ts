@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { randomBytes } from 'node:crypto';
 import { connect, createSession, inParallel, loginNewAccount } from './clients.ts';
+import type { CpuMeter } from './cpu.ts';
 import type { ServerProcess } from './serverProcess.ts';
 import { percentile, round } from './stats.ts';
 
@@ -11,7 +12,7 @@ export interface FanOutOptions {
     inflight: number;
     durationMs: number;
     warmupMs: number;
-    cpuMicros(): Promise<number>;
+    cpu: CpuMeter;
 }
 
 export interface FanOutResult {
@@ -64,9 +65,9 @@ export async function runFanOut(server: ServerProcess, options: FanOutOptions): 
     sendingUntil = measuredFrom + options.durationMs;
     for (let i = 0; i < options.inflight; i++) send();
     await sleep(options.warmupMs);
-    const cpuBefore = await options.cpuMicros();
+    const measureCpu = await options.cpu();
     await sleep(options.durationMs);
-    const cpuUsed = (await options.cpuMicros()) - cpuBefore;
+    const cpuUsed = await measureCpu();
     await sleep(1_000);
     for (const socket of [sender, ...receivers]) socket.disconnect();
 

@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Socket } from 'socket.io-client';
 import { connect, createMachine, createSession, inParallel, loginNewAccount } from './clients.ts';
+import type { CpuMeter } from './cpu.ts';
 import type { ServerProcess } from './serverProcess.ts';
 import { round } from './stats.ts';
 
@@ -9,7 +10,7 @@ export interface HeartbeatOptions {
     /** Per account: that many CLI session sockets (`session-alive` every 2 s) and daemons (`machine-alive` every 20 s). */
     perAccount: number;
     durationMs: number;
-    cpuMicros(): Promise<number>;
+    cpu: CpuMeter;
 }
 
 export interface HeartbeatResult {
@@ -64,11 +65,11 @@ export async function runHeartbeats(server: ServerProcess, options: HeartbeatOpt
     );
     await sleep(MACHINE_BEAT_MS);
     const announcedBefore = announced;
-    const cpuBefore = await options.cpuMicros();
+    const measureCpu = await options.cpu();
     counting = true;
     await sleep(options.durationMs);
     counting = false;
-    const cpuUsed = (await options.cpuMicros()) - cpuBefore;
+    const cpuUsed = await measureCpu();
     const announcedDuring = announced - announcedBefore;
     for (const timer of timers) clearInterval(timer);
     for (const socket of [...apps, ...beaters.map((b) => b.socket)]) socket.disconnect();

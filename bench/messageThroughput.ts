@@ -1,7 +1,10 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { randomBytes } from 'node:crypto';
 import { connect, createSession, inParallel, loginNewAccount } from './clients.ts';
+import type { CpuMeter } from './cpu.ts';
 import { monotonicMicros, type Window } from './cpuProfile.ts';
+
+const noCpu: CpuMeter = async () => async () => 0;
 import type { ServerProcess } from './serverProcess.ts';
 import { percentile, round } from './stats.ts';
 
@@ -13,13 +16,13 @@ export interface ThroughputOptions {
     inflight: number;
     durationMs: number;
     warmupMs: number;
-    /** CPU microseconds used so far by everything serving the messages (server processes, database). */
-    cpuMicros(): Promise<number>;
+    /** CPU used by everything serving the messages (server processes, database). */
+    cpu: CpuMeter;
     /** The part of it a separate database server used (Postgres), to report on its own. */
-    databaseCpuMicros?(): Promise<number>;
+    databaseCpu?: CpuMeter;
 }
 
-export interface ThroughputResult extends Omit<ThroughputOptions, 'appServer' | 'cpuMicros' | 'databaseCpuMicros'> {
+export interface ThroughputResult extends Omit<ThroughputOptions, 'appServer' | 'cpu' | 'databaseCpu'> {
     sent: number;
     delivered: number;
     lost: number;
@@ -86,19 +89,17 @@ export async function runMessageThroughput(server: ServerProcess, options: Throu
     sendingUntil = measuredFrom + options.durationMs;
     for (let i = 0; i < senders.length; i++) for (let k = 0; k < options.inflight; k++) send(i);
     await sleep(options.warmupMs);
-    const databaseCpu = options.databaseCpuMicros ?? (async () => 0);
-    const [cpuBefore, databaseBefore] = [await options.cpuMicros(), await databaseCpu()];
+    const [measureCpu, measureDatabase] = [await options.cpu(), await (options.databaseCpu ?? noCpu)()];
     const fromMicros = monotonicMicros();
     await sleep(options.durationMs);
-    const cpuUsed = (await options.cpuMicros()) - cpuBefore;
-    const databaseUsed = (await databaseCpu()) - databaseBefore;
+    const [cpuUsed, databaseUsed] = [await measureCpu(), await measureDatabase()];
     const window = { fromMicros, toMicros: monotonicMicros() };
     await Promise.race([allDelivered, sleep(5_000)]);
     const serverRssMb = (await server.rssBytes()) / 1024 / 1024;
 
     for (const socket of [app, ...senders]) socket.disconnect();
     latencies.sort((a, b) => a - b);
-    const { appServer: _appServer, cpuMicros: _cpuMicros, databaseCpuMicros: _databaseCpuMicros, ...settings } = options;
+    const { appServer: _appServer, cpu: _cpu, databaseCpu: _databaseCpu, ...settings } = options;
     return {
         ...settings,
         sent,

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { Socket as NetSocket } from 'node:net';
 import pg from 'pg';
-import { postgresCpuMicros } from './cpu.ts';
+import { cpuMeter, type CpuMeter } from './cpu.ts';
 import type { HotFunction } from './cpuProfile.ts';
 import { runFanOut, type FanOutResult } from './fanOut.ts';
 import { runHeartbeats, type HeartbeatResult } from './heartbeats.ts';
@@ -90,12 +90,12 @@ async function main() {
     };
     for (const load of SCENARIOS.has('messages') ? LOADS : []) {
         results.relay.messages.push(
-            await withServers({}, 1, RELAY, ([relay], cpuMicros) => runMessageThroughput(relay!, { ...load, durationMs, warmupMs: 1_000, cpuMicros })),
+            await withServers({}, 1, RELAY, ([relay], cpu) => runMessageThroughput(relay!, { ...load, durationMs, warmupMs: 1_000, cpu })),
         );
     }
     for (const load of SCENARIOS.has('fanout') ? FAN_OUT : []) {
         results.relay.fanOut.push(
-            await withServers({}, 1, RELAY, ([relay], cpuMicros) => runFanOut(relay!, { ...load, durationMs, warmupMs: 1_000, cpuMicros })),
+            await withServers({}, 1, RELAY, ([relay], cpu) => runFanOut(relay!, { ...load, durationMs, warmupMs: 1_000, cpu })),
         );
     }
 
@@ -157,14 +157,12 @@ async function withPostgres(bench: Bench) {
 async function benchDatabase(database: string, env: Record<string, string>, nodes: number): Promise<DatabaseRun> {
     const run: DatabaseRun = { database, messages: [], fanOut: [], writes: [], history: [] };
     for (const load of SCENARIOS.has('messages') ? LOADS : []) {
-        // Each run starts with no dirty pages left by the one before: a checkpoint flushing them
-        // in the middle of a run slows every commit of it down.
-        if (env.DATABASE_URL) await adminQuery(postgresUrl, 'CHECKPOINT');
+        if (env.DATABASE_URL) await emptyDatabase(env.DATABASE_URL);
         // Fresh servers per load, so one run's backlog cannot spill into the next.
         run.messages.push(
-            await withServers(env, nodes, { ...SERVER, cpuProfile }, async ([senders, app], cpuMicros, stop) => {
-                const databaseCpuMicros = env.DATABASE_URL ? postgresCpuMicros : undefined;
-                const settings = { ...load, appServer: app ?? senders, durationMs, warmupMs: 1_000, cpuMicros, databaseCpuMicros };
+            await withServers(env, nodes, { ...SERVER, cpuProfile }, async ([senders, app], cpu, stop) => {
+                const databaseCpu = env.DATABASE_URL ? cpuMeter(() => [], true) : undefined;
+                const settings = { ...load, appServer: app ?? senders, durationMs, warmupMs: 1_000, cpu, databaseCpu };
                 const result = await runMessageThroughput(senders!, settings);
                 const hotFunctions = await stop(result.window);
                 return { ...result, hotFunctions, ratio: 0, relayRatio: 0, relayCpuRatio: 0 };
@@ -173,15 +171,15 @@ async function benchDatabase(database: string, env: Record<string, string>, node
     }
     if (nodes > 1) return run;
     for (const load of SCENARIOS.has('fanout') ? FAN_OUT : []) {
-        run.fanOut.push(await withServers(env, 1, SERVER, ([server], cpuMicros) => runFanOut(server!, { ...load, durationMs, warmupMs: 1_000, cpuMicros })));
+        run.fanOut.push(await withServers(env, 1, SERVER, ([server], cpu) => runFanOut(server!, { ...load, durationMs, warmupMs: 1_000, cpu })));
     }
     if (SCENARIOS.has('heartbeats')) {
-        run.heartbeats = await withServers(env, 1, SERVER, ([server], cpuMicros) =>
-            runHeartbeats(server!, { accounts: 100, perAccount: 50, durationMs, cpuMicros }),
+        run.heartbeats = await withServers(env, 1, SERVER, ([server], cpu) =>
+            runHeartbeats(server!, { accounts: 100, perAccount: 50, durationMs, cpu }),
         );
     }
     for (const event of SCENARIOS.has('writes') ? (['update-metadata', 'update-state'] as const) : []) {
-        run.writes.push(await withServers(env, 1, SERVER, ([server], cpuMicros) => runVersionedWrites(server!, { event, writers: 20, durationMs, cpuMicros })));
+        run.writes.push(await withServers(env, 1, SERVER, ([server], cpu) => runVersionedWrites(server!, { event, writers: 20, durationMs, cpu })));
     }
     if (SCENARIOS.has('history')) run.history = await withServers(env, 1, SERVER, ([server]) => runMessageHistory(server!, 100_000));
     return run;
@@ -198,7 +196,7 @@ async function withServers<T>(
     options: ServerProcessOptions,
     scenario: (
         servers: ServerProcess[],
-        cpuMicros: () => Promise<number>,
+        cpu: CpuMeter,
         stop: (window?: { fromMicros: number; toMicros: number }) => Promise<HotFunction[] | undefined>,
     ) => Promise<T>,
 ): Promise<T> {
@@ -211,15 +209,33 @@ async function withServers<T>(
     };
     try {
         for (let i = 0; i < nodes; i++) servers.push(await startServerProcess(env, options));
-        // PGlite runs inside the server process; a Postgres server's backends are counted too.
-        const cpuMicros = async () => {
-            const own = await Promise.all(servers.map((server) => server.cpuMicros()));
-            const database = env.DATABASE_URL ? await postgresCpuMicros() : 0;
-            return own.reduce((a, b) => a + b, database);
-        };
-        return await scenario(servers, cpuMicros, stop);
+        // PGlite runs inside the server process; a Postgres server's processes are counted too.
+        const cpu = cpuMeter(() => servers.map((server) => server.pid), Boolean(env.DATABASE_URL));
+        return await scenario(servers, cpu, stop);
     } finally {
         if (!stopped) await stop();
+    }
+}
+
+/**
+ * Each Postgres run starts from empty tables with no dirty pages left by the run before: rows
+ * piling up run after run bring autovacuum into later runs, and a checkpoint flushing the
+ * previous run's pages in the middle of one slows every commit down.
+ */
+async function emptyDatabase(databaseUrl: string) {
+    const schema = new URL(databaseUrl).searchParams.get('schema') ?? 'public';
+    const client = new pg.Client({ connectionString: postgresUrl });
+    await client.connect();
+    try {
+        const { rows } = await client.query<{ name: string }>(
+            `SELECT quote_ident(schemaname) || '.' || quote_ident(tablename) AS name FROM pg_tables
+             WHERE schemaname = $1 AND tablename <> '_prisma_migrations'`,
+            [schema],
+        );
+        if (rows.length > 0) await client.query(`TRUNCATE ${rows.map((row) => row.name).join(', ')} CASCADE`);
+        await client.query('CHECKPOINT');
+    } finally {
+        await client.end();
     }
 }
 

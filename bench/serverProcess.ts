@@ -3,7 +3,6 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { processCpuMicros } from './cpu.ts';
 import { hottestFunctions, type HotFunction, type Window } from './cpuProfile.ts';
 
 /**
@@ -15,7 +14,6 @@ export interface ServerProcess {
     url: string;
     pid: number;
     rssBytes(): Promise<number>;
-    cpuMicros(): Promise<number>;
     /** With `cpuProfile` and a `window`, returns the hottest functions of that window. */
     stop(window?: Window): Promise<HotFunction[] | undefined>;
 }
@@ -64,7 +62,6 @@ export async function startServerProcess(env: Record<string, string>, options: S
             const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
             return kb * 1024;
         },
-        cpuMicros: () => processCpuMicros(child.pid!),
         async stop(window) {
             const exited = new Promise((resolve) => child.once('exit', resolve));
             child.kill('SIGTERM');

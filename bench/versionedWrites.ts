@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { randomBytes } from 'node:crypto';
 import { connect, createSession, inParallel, loginNewAccount } from './clients.ts';
+import type { CpuMeter } from './cpu.ts';
 import type { ServerProcess } from './serverProcess.ts';
 import { percentile, round } from './stats.ts';
 
@@ -9,7 +10,7 @@ export interface VersionedWriteOptions {
     /** Session sockets, each writing its own session (no conflicts), one write in flight each. */
     writers: number;
     durationMs: number;
-    cpuMicros(): Promise<number>;
+    cpu: CpuMeter;
 }
 
 export interface VersionedWriteResult {
@@ -48,11 +49,11 @@ export async function runVersionedWrites(server: ServerProcess, options: Version
         }
     });
     await sleep(1_000);
-    const cpuBefore = await options.cpuMicros();
+    const measureCpu = await options.cpu();
     measuring = true;
     await sleep(options.durationMs);
     measuring = false;
-    const cpuUsed = (await options.cpuMicros()) - cpuBefore;
+    const cpuUsed = await measureCpu();
     running = false;
     await Promise.all(loops);
     for (const socket of [app, ...writers]) socket.disconnect();
