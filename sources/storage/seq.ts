@@ -12,15 +12,6 @@ export async function allocateUserSeq(tx: Tx, accountId: string): Promise<number
     return requireRow(rows, 'Account', accountId).seq;
 }
 
-/** Reserves `count` consecutive per-session message seqs and returns them in order. */
-export async function allocateSessionSeqs(tx: Tx, sessionId: string, count: number): Promise<number[]> {
-    if (count <= 0) return [];
-    const rows = await tx.$queryRaw<Array<{ seq: number }>>`
-        UPDATE "Session" SET "seq" = "seq" + ${count}, "updatedAt" = now() WHERE "id" = ${sessionId} RETURNING "seq"`;
-    const last = requireRow(rows, 'Session', sessionId).seq;
-    return Array.from({ length: count }, (_, i) => last - count + 1 + i);
-}
-
 /** Next per-account feed counter (`UserFeedItem.counter`). */
 export async function allocateFeedSeq(tx: Tx, accountId: string): Promise<bigint> {
     const rows = await tx.$queryRaw<Array<{ feedSeq: bigint }>>`

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { inTx } from '../../sources/storage/inTx.ts';
-import { allocateSessionSeqs, allocateUserSeq, RowNotFoundError } from '../../sources/storage/seq.ts';
+import { allocateUserSeq, RowNotFoundError } from '../../sources/storage/seq.ts';
 import { useTestServer } from '../harness/useTestServer.ts';
 
 describe('inTx and sequence allocation', () => {
@@ -65,14 +65,7 @@ describe('inTx and sequence allocation', () => {
         expect(after).toEqual(['later effects still run']);
     });
 
-    it('allocates gapless per-account and per-session counters', async () => {
-        const session = await prisma().session.create({ data: { accountId, tag: 't1', metadata: 'm' } });
-        const seqs = await inTx(prisma(), log(), async ({ tx }) => [
-            ...(await allocateSessionSeqs(tx, session.id, 3)),
-            ...(await allocateSessionSeqs(tx, session.id, 0)),
-            ...(await allocateSessionSeqs(tx, session.id, 2)),
-        ]);
-        expect(seqs).toEqual([1, 2, 3, 4, 5]);
+    it('allocates gapless per-account counters', async () => {
         const concurrent = await Promise.all(
             // Ten writers on one row: every round commits one of them, so ten attempts always suffice.
             Array.from({ length: 10 }, () =>
