@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { filesConfig, s3EnvShape, type FilesConfig } from './files/storageConfig.ts';
 
 /**
  * Every environment variable the server reads, parsed once. Nothing else touches process.env.
@@ -34,6 +35,13 @@ const envSchema = z.object({
         emptyAsUndefined,
         z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     ),
+    LOG_FORMAT: z.preprocess(emptyAsUndefined, z.enum(['json', 'pretty', 'auto']).default('auto')),
+    METRICS_ENABLED: z.preprocess(
+        (value) => (typeof value === 'string' ? emptyAsUndefined(value.toLowerCase()) : value),
+        z.enum(['true', 'false', '1', '0']).default('true'),
+    ),
+    METRICS_PORT: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(0).max(65535).default(9090)),
+    ...s3EnvShape,
 });
 
 export type DatabaseConfig =
@@ -53,6 +61,12 @@ export type Config = Readonly<{
     host: string;
     publicUrl: string;
     logLevel: z.infer<typeof envSchema>['LOG_LEVEL'];
+    /** `auto`: pretty on a terminal, JSON lines otherwise. */
+    logFormat: z.infer<typeof envSchema>['LOG_FORMAT'];
+    /** The Prometheus listener main.ts starts on its own port (never on the API port). */
+    metrics: { enabled: boolean; port: number };
+    /** Blob storage: S3 when S3_HOST is set, else a directory under DATA_DIR. */
+    files: FilesConfig;
 }>;
 
 export class ConfigError extends Error {}
@@ -72,6 +86,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
         );
     }
     const portNumber = e.PORT ?? 3005;
+    const files = filesConfig(e, e.DATA_DIR, e.PUBLIC_URL);
+    if (Array.isArray(files)) throw new ConfigError(`Invalid configuration:\n  ${files.join('\n  ')}`);
     return Object.freeze({
         masterSecret: e.HANDY_MASTER_SECRET,
         database,
@@ -82,6 +98,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
         host: e.HOST,
         publicUrl: (e.PUBLIC_URL ?? `http://localhost:${portNumber}`).replace(/\/+$/, ''),
         logLevel: e.LOG_LEVEL,
+        logFormat: e.LOG_FORMAT,
+        metrics: { enabled: e.METRICS_ENABLED === 'true' || e.METRICS_ENABLED === '1', port: e.METRICS_PORT },
+        files,
     });
 }
 

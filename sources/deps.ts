@@ -4,7 +4,12 @@ import { MessageAppender } from './actions/session/messageAppender.ts';
 import { createCluster, type Cluster } from './cluster/cluster.ts';
 import type { Config } from './config.ts';
 import { createEventRouter, type EventRouter } from './events/eventRouter.ts';
+import { createBlobStore, type BlobStore } from './files/blobStore.ts';
+import { registerCollectors } from './monitoring/collectors.ts';
 import { createLogger, type Logger } from './monitoring/log.ts';
+import { createMetrics, type Metrics } from './monitoring/metrics.ts';
+import { queryTimer } from './monitoring/queryTiming.ts';
+import { createReadiness, registerHealthOf, type Readiness } from './monitoring/readiness.ts';
 import { ActivityCache } from './presence/activityCache.ts';
 import { createDb, type Db } from './storage/db.ts';
 import { migrate } from './storage/migrator.ts';
@@ -24,6 +29,12 @@ export interface Deps {
     events: EventRouter;
     presence: ActivityCache;
     messages: MessageAppender;
+    /** Blob storage (S3 or DATA_DIR/files): attachments, avatars, uploads. */
+    files: BlobStore;
+    /** This server's Prometheus registry and series (served by monitoring/metricsServer.ts). */
+    metrics: Metrics;
+    /** The dependencies `GET /ready` checks; register more with `readiness.register`. */
+    readiness: Readiness;
     /** Commits queued messages and presence writes, then closes Redis and the database. */
     close(): Promise<void>;
 }
@@ -37,19 +48,31 @@ export interface CreateDepsOptions {
 }
 
 export async function createDeps(config: Config, options: CreateDepsOptions = {}): Promise<Deps> {
-    const log = options.log ?? createLogger(config.logLevel);
+    const log = options.log ?? createLogger(config.logLevel, { format: config.logFormat });
     const masterSecret = await resolveMasterSecret(config, log);
-    const db = await createDb(config.database);
+    // The key derivation (PBKDF2 in libuv's pool, ~0.2 s) overlaps opening the database.
+    const tokensReady = createTokenService(masterSecret);
+    tokensReady.catch(() => {}); // awaited below, where a failure surfaces
+    const metrics = createMetrics();
+    const db = await createDb(config.database, queryTimer(metrics));
     try {
         if (options.migrate ?? true) await migrate(db.sql, log);
-        const tokens = await createTokenService(masterSecret);
+        const tokens = await tokensReady;
+        // Checked before anything starts: an unreachable bucket stops start-up naming the variable.
+        const files = await createBlobStore(config.files);
+        await files.init();
         const cluster = createCluster(config, log, { prefix: options.clusterPrefix });
         const io = createSocketServer(cluster.adapter, config.connectionRecoveryMs);
-        const events = createEventRouter(io, log);
-        const presence = new ActivityCache(db.prisma, cluster.sessionStops, log);
+        const events = createEventRouter(io, log, metrics);
+        const presence = new ActivityCache(db.prisma, cluster.sessionStops, log, metrics);
         // PGlite is one connection in this thread: a second batch in flight would only queue.
         // Postgres gets four of its ten pooled connections, leaving the rest to everything else.
-        const messages = new MessageAppender(db.sql, events, db.kind === 'pglite' ? 1 : 4);
+        const messages = new MessageAppender(db.sql, events, db.kind === 'pglite' ? 1 : 4, metrics);
+        const readiness = createReadiness();
+        readiness.register('database', () => db.sql.query('SELECT 1').then(() => true));
+        readiness.register('redis', () => cluster.health());
+        registerHealthOf(readiness, 'blobStore', files);
+        registerCollectors(metrics, { db, cluster, log });
         return {
             config,
             log,
@@ -60,10 +83,14 @@ export async function createDeps(config: Config, options: CreateDepsOptions = {}
             events,
             presence,
             messages,
+            files,
+            metrics,
+            readiness,
             async close() {
                 await messages.close();
                 await presence.close();
                 await cluster.close();
+                await files.close();
                 await db.close();
             },
         };

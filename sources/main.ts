@@ -1,6 +1,7 @@
 import { ConfigError, loadConfig } from './config.ts';
 import { createDeps } from './deps.ts';
 import { createLogger } from './monitoring/log.ts';
+import { startMetricsServer } from './monitoring/metricsServer.ts';
 import { createServer } from './server.ts';
 import { MigrationError } from './storage/migrator.ts';
 
@@ -10,7 +11,7 @@ const SHUTDOWN_DEADLINE_MS = 10_000;
 
 async function main(command: string): Promise<void> {
     const config = loadConfig();
-    const log = createLogger(config.logLevel);
+    const log = createLogger(config.logLevel, { format: config.logFormat });
     if (command === 'migrate') {
         const deps = await createDeps(config, { log, migrate: true });
         await deps.close();
@@ -24,7 +25,12 @@ async function main(command: string): Promise<void> {
     await server.app.listen({ port: config.port, host: config.host });
     const address = server.app.server.address();
     const port = typeof address === 'object' && address ? address.port : config.port;
-    log.info({ port, database: config.database.kind }, 'ready');
+    const metrics = config.metrics.enabled
+        ? await startMetricsServer(deps.metrics.registry, log, { port: config.metrics.port, host: config.host })
+        : null;
+    // From process start: what an operator waiting for /health sees.
+    const startupMs = Math.round(process.uptime() * 1000);
+    log.info({ port, metricsPort: metrics?.port ?? null, database: config.database.kind, startupMs }, 'ready');
 
     let stopping = false;
     const stop = async (signal: NodeJS.Signals) => {
@@ -38,6 +44,7 @@ async function main(command: string): Promise<void> {
             log.error('shutdown took longer than 10 s; exiting');
             process.exit(1);
         }, SHUTDOWN_DEADLINE_MS).unref();
+        await metrics?.close();
         await server.close();
         await deps.close();
         log.info('stopped');

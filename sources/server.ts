@@ -7,16 +7,22 @@ import { startPresenceTimeout, type PresenceTimeout } from './presence/presenceT
 import { createAuthenticate } from './transport/http/plugins/authenticate.ts';
 import { registerBodyParsers } from './transport/http/plugins/bodyParsers.ts';
 import { frameworkErrors, registerErrorHandlers } from './transport/http/plugins/errorHandler.ts';
+import { registerHttpMetrics } from './transport/http/plugins/httpMetrics.ts';
+import { registerOpenApi } from './transport/http/plugins/openapi.ts';
+import { registerRequestContext, requestId } from './transport/http/plugins/requestContext.ts';
 import { accessKeyRoutes } from './transport/http/routes/accessKeyRoutes.ts';
 import { accountRoutes } from './transport/http/routes/accountRoutes.ts';
 import { artifactRoutes } from './transport/http/routes/artifactRoutes.ts';
+import { attachmentRoutes } from './transport/http/routes/attachmentRoutes.ts';
 import { authRoutes } from './transport/http/routes/authRoutes.ts';
 import { feedRoutes } from './transport/http/routes/feedRoutes.ts';
+import { fileRoutes } from './transport/http/routes/fileRoutes.ts';
 import { infraRoutes } from './transport/http/routes/infraRoutes.ts';
 import { kvRoutes } from './transport/http/routes/kvRoutes.ts';
 import { machineRoutes } from './transport/http/routes/machineRoutes.ts';
 import { pushTokenRoutes } from './transport/http/routes/pushTokenRoutes.ts';
 import { sessionRoutes } from './transport/http/routes/sessionRoutes.ts';
+import { uploadRoutes } from './transport/http/routes/uploadRoutes.ts';
 import { usageRoutes } from './transport/http/routes/usageRoutes.ts';
 import { userRoutes } from './transport/http/routes/userRoutes.ts';
 import { attachSocketServer } from './transport/socket/socketServer.ts';
@@ -37,8 +43,10 @@ const PAIRING_SWEEP_INTERVAL_MS = 5 * 60 * 1000;
 export async function createServer(deps: Deps): Promise<Server> {
     const app = Fastify({
         loggerInstance: deps.log as FastifyBaseLogger,
-        // Per-request lines cost more than they tell; errors are still logged by the error handler.
+        // Fastify's two lines per request cost more than they tell: requestContext.ts logs one
+        // at debug, errors are logged by the error handler, each with the request id.
         logController: new LogController({ disableRequestLogging: true }),
+        genReqId: requestId,
         bodyLimit: BODY_LIMIT,
         requestTimeout: 120_000,
         return503OnClosing: true,
@@ -49,6 +57,10 @@ export async function createServer(deps: Deps): Promise<Server> {
     app.setSerializerCompiler(serializerCompiler);
     app.decorateRequest('userId', '');
 
+    // Before CORS (its preflight answers carry the request id too) and before any route.
+    registerRequestContext(app);
+    registerHttpMetrics(app, deps.metrics);
+    await registerOpenApi(app);
     await app.register(cors, {
         origin: '*',
         methods: ['GET', 'POST', 'PUT', 'DELETE'],
@@ -70,6 +82,9 @@ export async function createServer(deps: Deps): Promise<Server> {
     pushTokenRoutes(app, deps, authenticate);
     userRoutes(app, deps, authenticate);
     feedRoutes(app, deps, authenticate);
+    attachmentRoutes(app, deps, authenticate);
+    uploadRoutes(app, deps, authenticate);
+    fileRoutes(app, deps);
 
     await app.ready();
     // Attached before listen (upstream attached after): /v1/updates is served from the first request.

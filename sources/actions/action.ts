@@ -6,7 +6,7 @@ import type { Deps } from '../deps.ts';
  * REST routes and socket events both call actions; neither touches the database itself.
  */
 
-export type FailureKind = 'bad-request' | 'unauthorized' | 'not-found' | 'conflict' | 'too-many-requests';
+export type FailureKind = 'bad-request' | 'unauthorized' | 'not-found' | 'conflict' | 'too-large' | 'too-many-requests';
 
 /** `body` replaces the usual `{ error }` reply where a route answers a failure with more. */
 export type Failure = { ok: false; kind: FailureKind; error: string; body?: unknown };

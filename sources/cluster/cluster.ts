@@ -4,9 +4,11 @@ import type { Logger } from '../monitoring/log.ts';
 import { createRedisLink } from './redisLink.ts';
 import { createRedisSessionStops } from './redisSessionStops.ts';
 import { createRedisSweepLease } from './redisSweepLease.ts';
+import { createRedisUploadRequests } from './redisUploadRequests.ts';
 import { createMemorySessionStops, type SessionStops } from './sessionStops.ts';
 import { createStreamsAdapter } from './streamsAdapter.ts';
 import { soleNodeLease, type SweepLease } from './sweepLease.ts';
+import { createMemoryUploadRequests, type UploadRequestLimiter } from './uploadRequests.ts';
 
 /** Upstream's stream name; every Redis name of a cluster derives from its prefix. */
 export const DEFAULT_CLUSTER_PREFIX = 'socket.io';
@@ -16,16 +18,20 @@ export type RedisHealth = 'none' | 'up' | 'down';
 
 /**
  * What differs between one node and many: the Socket.IO adapter, the stop registry, the sweep
- * lease. Everything else a node keeps for itself is either correct per node (token cache: a
- * token's validity depends only on its signature and the shared master secret, and tokens cannot
- * be revoked) or per node on purpose (ActivityCache debounce: writes are idempotent, GREATEST).
+ * lease, the upload-request limit. Everything else a node keeps for itself is either correct per
+ * node (token cache: a token's validity depends only on its signature and the shared master
+ * secret, and tokens cannot be revoked) or per node on purpose (ActivityCache debounce: writes
+ * are idempotent, GREATEST).
  */
 export interface Cluster {
     /** Undefined: Socket.IO's in-memory adapter. */
     adapter: ServerOptions['adapter'] | undefined;
     sessionStops: SessionStops;
     sweepLease: SweepLease;
+    uploadRequests: UploadRequestLimiter;
     health(): Promise<RedisHealth>;
+    /** redis_stream_lag_ms; undefined on a single node. */
+    streamLagMs(): Promise<number | undefined>;
     close(): Promise<void>;
 }
 
@@ -43,7 +49,9 @@ export function createCluster(config: Pick<Config, 'redisUrl'>, log: Logger, opt
             adapter: undefined,
             sessionStops: createMemorySessionStops(),
             sweepLease: soleNodeLease,
+            uploadRequests: createMemoryUploadRequests(),
             health: async () => 'none',
+            streamLagMs: async () => undefined,
             close: async () => {},
         };
     }
@@ -55,7 +63,9 @@ export function createCluster(config: Pick<Config, 'redisUrl'>, log: Logger, opt
         adapter: streams.adapter,
         sessionStops: createRedisSessionStops(link, `${prefix}:`, log),
         sweepLease: createRedisSweepLease(link, `${prefix}:lease:presence-timeout`),
+        uploadRequests: createRedisUploadRequests(link, `${prefix}:`, log),
         health: async () => ((await link.ping()) ? 'up' : 'down'),
+        streamLagMs: () => streams.lagMs(),
         async close() {
             // The read loop must stop before its connection is cut, or it would retry in a loop.
             streams.close();

@@ -10,9 +10,14 @@ type NamespaceAdapter = ReturnType<ReturnType<typeof createAdapter>>;
 
 export interface StreamsAdapter {
     adapter: ServerOptions['adapter'];
+    /** Head of the stream minus the last entry this node read, in ms (metrics). */
+    lagMs(): Promise<number>;
     /** Stops the XREAD loop; io.close() does it too, this covers a server that never started. */
     close(): void;
 }
+
+/** The millisecond part of a stream entry id (`<ms>-<seq>`). */
+const entryMs = (id: string) => Number(id.split('-', 1)[0]);
 
 /**
  * The Socket.IO Redis streams adapter: broadcasts (and so connection state recovery) go through
@@ -29,6 +34,7 @@ export function createStreamsAdapter(link: RedisLink, prefix: string): StreamsAd
         readCount: READ_COUNT,
     });
     const adapters = new Set<NamespaceAdapter>();
+    let lastRead: string | undefined;
     return {
         // A plain function: Socket.IO calls it with `new`, which an arrow function refuses.
         adapter: function namespaceAdapter(nsp: Namespace) {
@@ -47,8 +53,26 @@ export function createStreamsAdapter(link: RedisLink, prefix: string): StreamsAd
                 if ('packet' in data && data.packet === undefined) delete data.packet;
                 return respond(requester, response);
             };
+            const onRawMessage = adapter.onRawMessage.bind(adapter);
+            adapter.onRawMessage = (message, offset) => {
+                lastRead = offset;
+                return onRawMessage(message, offset);
+            };
             adapters.add(adapter);
             return adapter;
+        },
+        async lagMs() {
+            const info = (await link.commands.xinfo('STREAM', prefix).catch((error: Error) => {
+                // Nothing was ever published: nothing to lag behind.
+                if (/no such key/i.test(error.message)) return null;
+                throw error;
+            })) as unknown[] | null;
+            if (!info) return 0;
+            const head = String(info[info.indexOf('last-generated-id') + 1]);
+            // Before this node has read an entry, the head it first saw is where it stands: a
+            // reader that never moves then shows a growing lag rather than none.
+            lastRead ??= head;
+            return Math.max(0, entryMs(head) - entryMs(lastRead));
         },
         close() {
             // Idempotent: the library only aborts its read loop once the last namespace closed.

@@ -1,5 +1,7 @@
 import type { Server } from 'socket.io';
 import type { Logger } from '../monitoring/log.ts';
+import type { Metrics } from '../monitoring/metrics.ts';
+import { localRecipients } from '../monitoring/socketMetrics.ts';
 import { roomsFor, type RecipientFilter } from './rooms.ts';
 import { UpdateOrder, type UpdateHold } from './updateOrder.ts';
 import { envelope, type EphemeralPayload, type UpdateBody } from './updates.ts';
@@ -34,23 +36,27 @@ export interface EventRouter {
     emitEphemeral(emission: Emission & { payload: EphemeralPayload }): void;
 }
 
-export function createEventRouter(io: Server, log: Logger): EventRouter {
+export function createEventRouter(io: Server, log: Logger, metrics?: Pick<Metrics, 'broadcasts' | 'broadcastRecipients'>): EventRouter {
     const order = new UpdateOrder((userId, problem) => log.error({ userId }, problem));
-    const target = ({ userId, filter, skipSocketId }: Emission) => {
-        const to = io.to(roomsFor(userId, filter));
-        return skipSocketId ? to.except(skipSocketId) : to;
+    const emit = ({ userId, filter, skipSocketId }: Emission, event: 'update' | 'ephemeral', type: string, payload: unknown) => {
+        const rooms = roomsFor(userId, filter);
+        const to = io.to(rooms);
+        (skipSocketId ? to.except(skipSocketId) : to).emit(event, payload);
+        if (!metrics) return;
+        metrics.broadcasts.inc({ event, type });
+        metrics.broadcastRecipients.observe({ event }, localRecipients(io, rooms, skipSocketId));
     };
     return {
         reserveUpdate(userId, seq) {
             const ticket = order.reserve(userId, seq);
             return {
-                send: (update) => ticket.send(() => target({ ...update, userId }).emit('update', envelope(seq, update.body))),
+                send: (update) => ticket.send(() => emit({ ...update, userId }, 'update', update.body.t, envelope(seq, update.body))),
                 cancel: ticket.cancel,
             };
         },
         holdUpdates: (userId) => order.hold(userId),
         emitEphemeral(emission) {
-            target(emission).emit('ephemeral', emission.payload);
+            emit(emission, 'ephemeral', emission.payload.type, emission.payload);
         },
     };
 }

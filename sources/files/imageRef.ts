@@ -6,7 +6,7 @@ import type { ImageView } from '../events/updates.ts';
  * clients get it with the public URL of its file added. Rows written by other servers may miss
  * fields, so each one is read only when it has the right type.
  */
-export function imageView(config: Pick<Config, 'publicUrl'>, stored: unknown): ImageView | null {
+export function imageView(config: Pick<Config, 'publicUrl' | 'files'>, stored: unknown): ImageView | null {
     if (typeof stored !== 'object' || stored === null) return null;
     const ref = stored as Record<string, unknown>;
     if (typeof ref.path !== 'string') return null;
@@ -19,7 +19,10 @@ export function imageView(config: Pick<Config, 'publicUrl'>, stored: unknown): I
     };
 }
 
-/** Where clients download a public file (spec storage.md §3.3): `/files/<path>` on this server. */
-export function publicFileUrl(config: Pick<Config, 'publicUrl'>, path: string): string {
-    return `${config.publicUrl}/files/${path}`;
+/**
+ * Where clients download a public file (spec storage.md §3.3): `/files/<path>` on this server,
+ * or `${S3_PUBLIC_URL}/<path>` in S3 mode.
+ */
+export function publicFileUrl(config: Pick<Config, 'publicUrl' | 'files'>, path: string): string {
+    return config.files.kind === 's3' ? `${config.files.publicUrl}/${path}` : `${config.publicUrl}/files/${path}`;
 }

@@ -1,6 +1,7 @@
 import { LRUCache } from 'lru-cache';
 import type { SessionStops } from '../cluster/sessionStops.ts';
 import type { Logger } from '../monitoring/log.ts';
+import type { Metrics } from '../monitoring/metrics.ts';
 import { Prisma as PrismaNs } from '../generated/prisma/client.ts';
 import type { Prisma } from '../storage/db.ts';
 
@@ -49,6 +50,7 @@ export class ActivityCache {
         private readonly prisma: Prisma,
         private readonly stops: SessionStops,
         private readonly log: Logger,
+        private readonly metrics?: Pick<Metrics, 'sessionCacheOperations' | 'databaseUpdatesSkipped' | 'presenceFlushRows'>,
     ) {
         this.timer = setInterval(() => void this.flush(), FLUSH_INTERVAL_MS);
         this.timer.unref();
@@ -56,7 +58,10 @@ export class ActivityCache {
 
     /** True when the heartbeat was accepted (the caller then announces it). */
     async sessionHeartbeat(userId: string, sessionId: string, time: number): Promise<boolean> {
-        if (await this.stops.isStopped(sessionId)) return false;
+        if (await this.stops.isStopped(sessionId)) {
+            this.metrics?.sessionCacheOperations.inc({ operation: 'session_validation', result: 'stopped' });
+            return false;
+        }
         const entry = await this.lookup('session', userId, sessionId);
         if (!entry) return false;
         this.queue(entry, time);
@@ -106,6 +111,8 @@ export class ActivityCache {
     private async lookup(kind: Entry['kind'], userId: string, id: string): Promise<Entry | null> {
         const key = `${kind}:${userId}:${id}`;
         const cached = this.entries.get(key) ?? this.pending.get(key);
+        const operation = `${kind}_validation`;
+        this.metrics?.sessionCacheOperations.inc({ operation, result: cached ? 'hit' : 'miss' });
         if (cached) return cached;
         const row =
             kind === 'session'
@@ -122,7 +129,10 @@ export class ActivityCache {
 
     private queue(entry: Entry, time: number): void {
         const latest = Math.max(entry.pending ?? 0, time);
-        if (entry.active && latest <= entry.written + WRITE_THRESHOLD_MS) return;
+        if (entry.active && latest <= entry.written + WRITE_THRESHOLD_MS) {
+            this.metrics?.databaseUpdatesSkipped.inc({ type: entry.kind });
+            return;
+        }
         entry.pending = latest;
         this.pending.set(`${entry.kind}:${entry.userId}:${entry.id}`, entry);
     }
@@ -155,6 +165,7 @@ export class ActivityCache {
     /** One statement per table; GREATEST keeps lastActiveAt from moving backwards. */
     private async writeActivity(table: Sql, entries: Entry[]): Promise<void> {
         if (entries.length === 0) return;
+        this.metrics?.presenceFlushRows.observe({ type: entries[0]!.kind }, entries.length);
         await this.prisma.$executeRaw`
             UPDATE ${table} AS o
             SET "lastActiveAt" = GREATEST(o."lastActiveAt", v.t), "active" = true, "updatedAt" = now()

@@ -16,17 +16,17 @@ const failure = (error: string): RpcReply => ({ ok: false, error });
  * here throws on purpose.
  */
 export async function callRpc(
-    deps: Pick<Deps, 'io' | 'log'>,
+    deps: Pick<Deps, 'io' | 'log'> & Partial<Pick<Deps, 'metrics'>>,
     caller: AppSocket,
     method: string,
     params: unknown,
 ): Promise<RpcReply> {
     const room = rooms.rpc(caller.data.userId, method);
-    const target = await waitForTarget(deps.io, room, caller, method);
+    const target = await waitForTarget(deps.io, room, caller, method, deps.metrics);
     if (!target) return failure(RPC_ERRORS.notAvailable);
     if (target.id === caller.id) return failure(RPC_ERRORS.selfCall);
 
-    const watch = watchTarget(deps.io, target.id, room);
+    const watch = watchTarget(deps.io, target.id, room, deps.metrics);
     try {
         const reply = await Promise.race([
             request(deps.io, target.id, method, params),

@@ -1,3 +1,4 @@
+import type { Metrics } from '../monitoring/metrics.ts';
 import type { AppServer } from '../transport/socket/socketTypes.ts';
 import { RPC_PRESENCE_LOOKUP_TIMEOUT_MS, RPC_PRESENCE_MISSES, RPC_PRESENCE_POLL_MS } from './rpcConstants.ts';
 
@@ -18,7 +19,12 @@ export interface PresenceWatch {
  *   node), bounded by a timeout, and RPC_PRESENCE_MISSES misses in a row. A failed lookup counts
  *   as a miss, as upstream: a node that cannot answer twice running cannot deliver the ack either.
  */
-export function watchTarget(io: AppServer, targetId: string, room: string): PresenceWatch {
+export function watchTarget(
+    io: AppServer,
+    targetId: string,
+    room: string,
+    metrics?: Pick<Metrics, 'rpcFetchSocketsTimeouts'>,
+): PresenceWatch {
     let stopped = false;
     let timer: NodeJS.Timeout | undefined;
     let resolveGone!: () => void;
@@ -37,7 +43,10 @@ export function watchTarget(io: AppServer, targetId: string, room: string): Pres
     // One lookup at a time: the next is scheduled only after the previous one answered.
     const schedule = () => {
         timer = setTimeout(async () => {
-            const present = await isPresent().catch(() => false);
+            const present = await isPresent().catch(() => {
+                metrics?.rpcFetchSocketsTimeouts.inc({ context: 'presence' });
+                return false;
+            });
             if (stopped) return;
             misses = present ? 0 : misses + 1;
             if (misses >= missesToGone) resolveGone();

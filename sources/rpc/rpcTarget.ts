@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { Metrics } from '../monitoring/metrics.ts';
 import type { AppServer, SocketData } from '../transport/socket/socketTypes.ts';
 import { RPC_GRACE_POLL_PAUSE_MS, RPC_LOOKUP_TIMEOUT_MS, RPC_RECONNECT_GRACE_MS } from './rpcConstants.ts';
 import { registeredAt } from './rpcRegistry.ts';
@@ -9,11 +10,14 @@ export interface RpcCandidate {
     data: Partial<SocketData>;
 }
 
+type LookupMetrics = Pick<Metrics, 'rpcLookupRetries' | 'rpcFetchSocketsTimeouts' | 'rpcMethods'>;
+
 /** Every socket in `room` across the cluster; a failed or timed-out lookup counts as none. */
-async function fetchCandidates(io: AppServer, room: string): Promise<RpcCandidate[]> {
+async function fetchCandidates(io: AppServer, room: string, metrics?: LookupMetrics): Promise<RpcCandidate[]> {
     try {
         return await io.in(room).timeout(RPC_LOOKUP_TIMEOUT_MS).fetchSockets();
     } catch {
+        metrics?.rpcFetchSocketsTimeouts.inc({ context: 'lookup' });
         return [];
     }
 }
@@ -42,10 +46,12 @@ export async function waitForTarget(
     room: string,
     caller: { id: string; connected: boolean },
     method: string,
+    metrics?: LookupMetrics,
 ): Promise<RpcCandidate | undefined> {
     const deadline = Date.now() + RPC_RECONNECT_GRACE_MS;
-    for (;;) {
-        const target = chooseTarget(await fetchCandidates(io, room), caller.id, method);
+    for (let retries = 0; ; retries++) {
+        const target = chooseTarget(await fetchCandidates(io, room, metrics), caller.id, method);
+        if (target) metrics?.rpcLookupRetries.observe({ method: metrics.rpcMethods.label(method) }, retries);
         if (target || Date.now() >= deadline || !caller.connected) return target;
         await sleep(RPC_GRACE_POLL_PAUSE_MS);
     }

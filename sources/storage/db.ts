@@ -1,10 +1,9 @@
 import { mkdirSync } from 'node:fs';
-import { PGlite } from '@electric-sql/pglite';
-import { PrismaPg } from '@prisma/adapter-pg';
-import pg from 'pg';
-import { PrismaPGlite } from 'pglite-prisma-adapter';
+import type { PGlite } from '@electric-sql/pglite';
+import type pg from 'pg';
 import type { DatabaseConfig } from '../config.ts';
 import { PrismaClient } from '../generated/prisma/client.ts';
+import { timeAdapter, timeSql, type QueryTimer } from '../monitoring/queryTiming.ts';
 import type { SqlClient } from './sqlClient.ts';
 
 export type Prisma = InstanceType<typeof PrismaClient>;
@@ -13,21 +12,39 @@ export interface Db {
     readonly kind: DatabaseConfig['kind'];
     readonly prisma: Prisma;
     readonly sql: SqlClient;
+    /** Connections of the Postgres pool (PGlite has exactly one, always open). */
+    poolStats?(): PoolStats;
     close(): Promise<void>;
 }
 
-/** Opens the configured database. Both kinds run in UTC: TIMESTAMP(3) columns carry no zone. */
-export async function createDb(config: DatabaseConfig): Promise<Db> {
-    return config.kind === 'pglite' ? openPglite(config.dir) : openPostgres(config.url, config.schema);
+export interface PoolStats {
+    open: number;
+    idle: number;
+    waiting: number;
 }
 
-async function openPglite(dir: string): Promise<Db> {
+/** Runs each statement as is; metrics pass their own timer. */
+const untimed: QueryTimer = (run) => run();
+
+/**
+ * Opens the configured database. Both kinds run in UTC: TIMESTAMP(3) columns carry no zone.
+ * `time` sees every statement, Prisma's and the raw ones (metrics). Prisma's errors are
+ * `minimal`: its other formats print the failed call with its arguments, which would carry
+ * keys and ciphertext into the logs.
+ */
+export async function createDb(config: DatabaseConfig, time: QueryTimer = untimed): Promise<Db> {
+    return config.kind === 'pglite' ? openPglite(config.dir, time) : openPostgres(config.url, config.schema, time);
+}
+
+async function openPglite(dir: string, time: QueryTimer): Promise<Db> {
+    // Each kind loads only its own driver: start-up does not pay for the other (~50 ms).
+    const [{ PGlite }, { PrismaPGlite }] = await Promise.all([import('@electric-sql/pglite'), import('pglite-prisma-adapter')]);
     if (!dir.startsWith('memory://')) mkdirSync(dir, { recursive: true });
     const pglite = new PGlite(dir);
     await pglite.waitReady;
     await pglite.exec(`SET TIME ZONE 'UTC'`);
-    const prisma = new PrismaClient({ adapter: new PrismaPGlite(pglite) });
-    const sql = pgliteSql(pglite);
+    const prisma = new PrismaClient({ adapter: timeAdapter(new PrismaPGlite(pglite), time), errorFormat: 'minimal' });
+    const sql = timeSql(pgliteSql(pglite), time);
     return {
         kind: 'pglite',
         prisma,
@@ -57,7 +74,8 @@ function pgliteSql(client: PgliteQueryable & Partial<Pick<PGlite, 'transaction'>
     };
 }
 
-async function openPostgres(url: string, schema: string): Promise<Db> {
+async function openPostgres(url: string, schema: string, time: QueryTimer): Promise<Db> {
+    const [{ PrismaPg }, { default: pg }] = await Promise.all([import('@prisma/adapter-pg'), import('pg')]);
     const pool = new pg.Pool({
         connectionString: url,
         options: `-c search_path="${schema}" -c TimeZone=UTC`,
@@ -65,11 +83,12 @@ async function openPostgres(url: string, schema: string): Promise<Db> {
     });
     // An idle client's connection error must not crash the process; the next query reports it.
     pool.on('error', () => {});
-    const prisma = new PrismaClient({ adapter: new PrismaPg(pool, { schema }) });
+    const prisma = new PrismaClient({ adapter: timeAdapter(new PrismaPg(pool, { schema }), time), errorFormat: 'minimal' });
     return {
         kind: 'postgres',
         prisma,
-        sql: poolSql(pool),
+        sql: timeSql(poolSql(pool), time),
+        poolStats: () => ({ open: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
         async close() {
             await prisma.$disconnect();
             await pool.end();

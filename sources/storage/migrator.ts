@@ -35,6 +35,8 @@ export class MigrationError extends Error {}
  */
 export async function migrate(sql: SqlClient, log: Logger, dir = MIGRATIONS_DIR): Promise<MigrationReport> {
     const migrations = await readMigrations(dir);
+    // Every start of an up-to-date database: one read, no lock, no transaction (~0.1 s less).
+    if (await allRecorded(sql, log, migrations)) return { applied: [], adoptedUpstream: false };
     await ensureMigrationsTable(sql);
     const adoptedUpstream = await adoptUpstreamDatabase(sql, log, migrations);
     const applied: string[] = [];
@@ -43,9 +45,7 @@ export async function migrate(sql: SqlClient, log: Logger, dir = MIGRATIONS_DIR)
             await tx.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK_KEY]);
             const [row] = await finishedRows(tx, migration.name);
             if (row) {
-                if (row.checksum && row.checksum !== migration.checksum) {
-                    log.warn({ migration: migration.name }, 'applied migration differs from the file on disk');
-                }
+                warnIfChanged(log, migration, row);
                 return false;
             }
             await tx.exec(migration.script);
@@ -58,6 +58,29 @@ export async function migrate(sql: SqlClient, log: Logger, dir = MIGRATIONS_DIR)
         }
     }
     return { applied, adoptedUpstream };
+}
+
+/**
+ * True when every migration is recorded as applied. Needs no lock: a record is never taken
+ * back. False when the table is missing or is upstream's reduced one (no checksum column):
+ * the full path then creates or completes it.
+ */
+async function allRecorded(sql: SqlClient, log: Logger, migrations: Migration[]): Promise<boolean> {
+    const rows = await sql
+        .query<AppliedRow>(
+            `SELECT migration_name, checksum FROM "_prisma_migrations" WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL`,
+        )
+        .catch(() => null);
+    const recorded = new Map(rows?.map((row) => [row.migration_name, row]));
+    if (!migrations.every((migration) => recorded.has(migration.name))) return false;
+    for (const migration of migrations) warnIfChanged(log, migration, recorded.get(migration.name)!);
+    return true;
+}
+
+function warnIfChanged(log: Logger, migration: Migration, row: AppliedRow): void {
+    if (row.checksum && row.checksum !== migration.checksum) {
+        log.warn({ migration: migration.name }, 'applied migration differs from the file on disk');
+    }
 }
 
 async function readMigrations(dir: string): Promise<Migration[]> {

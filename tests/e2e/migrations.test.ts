@@ -37,7 +37,10 @@ const OUR_MIGRATIONS = readdirSync(MIGRATIONS_DIR, { withFileTypes: true })
     .filter((entry) => entry.isDirectory())
     .map((entry) => entry.name)
     .sort();
-const OUR_INDEXES = ['Machine_active_lastActiveAt_idx', 'Session_active_lastActiveAt_idx', 'UsageReport_accountId_key_key'];
+const OUR_INDEXES = [
+    'Machine_active_lastActiveAt_idx', 'Session_active_lastActiveAt_idx', 'UsageReport_accountId_key_key',
+    'UploadedFileMeta_pkey', 'UploadedFileMeta_accountId_reuseKey_key',
+];
 const OUR_FUNCTIONS = ['happy_append_messages'];
 
 const UPSTREAM_FOREIGN_KEYS = [
@@ -49,6 +52,7 @@ const UPSTREAM_FOREIGN_KEYS = [
     'UserFeedItem_userId_fkey c c', 'UserKVStore_accountId_fkey c c', 'UserRelationship_fromUserId_fkey c c',
     'UserRelationship_toUserId_fkey c c', 'VoiceConversation_accountId_fkey c r',
 ];
+const OUR_FOREIGN_KEYS = ['UploadedFileMeta_fileId_fkey c c'];
 
 describe('migrator', () => {
     let database: TestDatabase | undefined;
@@ -76,7 +80,7 @@ describe('migrator', () => {
             `SELECT conname || ' ' || confupdtype::text || ' ' || confdeltype::text AS fk FROM pg_constraint
              WHERE contype = 'f' AND connamespace = current_schema()::regnamespace ORDER BY 1`,
         );
-        expect(foreignKeys.map((f) => f.fk).sort()).toEqual([...UPSTREAM_FOREIGN_KEYS].sort());
+        expect(foreignKeys.map((f) => f.fk).sort()).toEqual([...UPSTREAM_FOREIGN_KEYS, ...OUR_FOREIGN_KEYS].sort());
         const [enumType] = await sql.query<{ labels: string }>(
             `SELECT string_agg(enumlabel, ',' ORDER BY enumsortorder) AS labels FROM pg_enum e
              JOIN pg_type t ON t.oid = e.enumtypid

@@ -1,32 +1,17 @@
-import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { describe, expect, it } from 'vitest';
 import { request } from '../harness/http.ts';
+import { spawnServer } from '../harness/serverProcess.ts';
 import { createTestDatabase, usesPostgres } from '../harness/testDatabase.ts';
 
 /** `npm start` as a real process: what an operator runs. */
 function startProcess(env: Record<string, string>) {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'sources/main.ts', 'serve'], {
-        env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'info', PORT: '0', HOST: '127.0.0.1', ...env },
-        stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    const lines: string[] = [];
-    const stderr: string[] = [];
-    child.stderr.on('data', (chunk) => stderr.push(String(chunk)));
-    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-    const ready = new Promise<number>((resolve, reject) => {
-        createInterface({ input: child.stdout }).on('line', (line) => {
-            lines.push(line);
-            const record = JSON.parse(line);
-            if (record.msg === 'ready') resolve(record.port);
-        });
-        exited.then((code) => reject(new Error(`exited with ${code}: ${stderr.join('')}`)));
-    });
+    const server = spawnServer(['--import', 'tsx', 'sources/main.ts', 'serve'], { LOG_LEVEL: 'info', ...env }, (line) => JSON.parse(line).msg === 'ready');
+    const ready = server.ready.then((line) => JSON.parse(line).port as number);
     ready.catch(() => {}); // a test that expects a failed start awaits `exited` instead
-    return { child, lines, stderr, exited, ready };
+    return { ...server, ready };
 }
 
 describe('server process', () => {

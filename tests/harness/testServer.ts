@@ -1,8 +1,10 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pino } from 'pino';
 import { loadConfig } from '../../sources/config.ts';
 import { createDeps, type Deps } from '../../sources/deps.ts';
+import { createLogger, type Logger } from '../../sources/monitoring/log.ts';
 import { createServer, type Server } from '../../sources/server.ts';
 import { createTestDatabase, type TestDatabase } from './testDatabase.ts';
 
@@ -27,6 +29,8 @@ export interface TestServerOptions {
     persistent?: boolean;
     /** Redis names of the cluster this node joins (with REDIS_URL in `env`); see testCluster.ts. */
     clusterPrefix?: string;
+    /** The server's logger (a test capturing its lines); else TEST_LOG_FILE / TEST_LOG_LEVEL decide. */
+    log?: Logger;
 }
 
 /** Starts the production server (same createDeps/createServer as main.ts) on an ephemeral port. */
@@ -43,7 +47,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
         ...database.env,
         ...options.env,
     });
-    const deps = await createDeps(config, { clusterPrefix: options.clusterPrefix });
+    const deps = await createDeps(config, { clusterPrefix: options.clusterPrefix, log: options.log ?? suiteLog() });
     const server = await createServer(deps);
     await server.app.listen({ port: 0, host: '127.0.0.1' });
     const address = server.app.server.address();
@@ -69,4 +73,14 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
             await rm(dataDir, { recursive: true, force: true });
         },
     };
+}
+
+/**
+ * TEST_LOG_FILE=<path>: every test server of the run appends its lines (all levels) to that
+ * file, so a whole suite's logs can be searched for secrets (tests/harness/logScan.ts).
+ */
+function suiteLog(): Logger | undefined {
+    const file = process.env.TEST_LOG_FILE;
+    if (!file) return undefined;
+    return createLogger('trace', { destination: pino.destination({ dest: file, append: true, sync: true }) });
 }

@@ -1,4 +1,5 @@
 import type { EventRouter } from '../../events/eventRouter.ts';
+import type { Metrics } from '../../monitoring/metrics.ts';
 import { retryConflicts } from '../../storage/inTx.ts';
 import { appendMessages, type AppendOutcome, type AppendRequest, type StoredMessage } from '../../storage/messageAppend.ts';
 import type { SqlClient } from '../../storage/sqlClient.ts';
@@ -44,6 +45,7 @@ export class MessageAppender {
         private readonly sql: SqlClient,
         private readonly events: EventRouter,
         private readonly maxInFlight: number,
+        private readonly metrics?: Pick<Metrics, 'messageBatchSize' | 'messageBatchDuration'>,
     ) {}
 
     append(request: AppendRequest, skipSocketId?: string): Promise<AppendOutcome> {
@@ -142,7 +144,10 @@ export class MessageAppender {
     }
 
     private async commit(batch: Pending[]): Promise<void> {
+        const started = performance.now();
         const outcomes = await retryConflicts(() => appendMessages(this.sql, batch.map((item) => item.request)));
+        this.metrics?.messageBatchDuration.observe((performance.now() - started) / 1000);
+        this.metrics?.messageBatchSize.observe(batch.reduce((sum, item) => sum + item.request.messages.length, 0));
         batch.forEach((item, i) => {
             const outcome = outcomes[i] ?? null;
             if (outcome) this.announce(item, outcome);

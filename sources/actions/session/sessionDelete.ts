@@ -1,4 +1,5 @@
 import { queueUpdate } from '../../events/queueUpdate.ts';
+import { attachmentPrefix } from '../../files/blobKeys.ts';
 import { inTx } from '../../storage/inTx.ts';
 import { defineAction, fail, ok } from '../action.ts';
 import { ownsSession, sessionParams } from './sessionViews.ts';
@@ -8,7 +9,7 @@ const NOT_FOUND = 'Session not found or not owned by user';
 /**
  * DELETE /v1/sessions/:sessionId: removes the session with its messages, usage reports and
  * access keys in one transaction; `delete-session` carries a seq allocated in that transaction
- * and goes out after commit.
+ * and goes out after commit, followed by the removal of the session's attachment blobs.
  */
 export const sessionDelete = defineAction({
     input: sessionParams,
@@ -31,6 +32,8 @@ export const sessionDelete = defineAction({
                 filter: { type: 'user-scoped-only' },
                 body: { t: 'delete-session', sid: sessionId },
             });
+            // After commit, as upstream; a failure is logged and leaves only unreachable bytes.
+            scope.afterCommit(() => deps.files.deletePrefix(attachmentPrefix(sessionId)));
             return true;
         }, { isolation: 'ReadCommitted' });
         return deleted ? ok({ success: true }) : fail('not-found', NOT_FOUND);

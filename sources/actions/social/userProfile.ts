@@ -27,7 +27,7 @@ export const PROFILE_SELECT = {
 
 type ProfileAccount = Prisma.AccountGetPayload<{ select: typeof PROFILE_SELECT }>;
 
-export function userProfile(config: Pick<Config, 'publicUrl'>, account: ProfileAccount, status: RelationshipStatus): UserProfile {
+export function userProfile(config: Pick<Config, 'publicUrl' | 'files'>, account: ProfileAccount, status: RelationshipStatus): UserProfile {
     const github = githubFields(account.githubUser?.profile);
     return {
         id: account.id,
@@ -44,7 +44,7 @@ export function userProfile(config: Pick<Config, 'publicUrl'>, account: ProfileA
  * Profiles of `ids` as `callerId` sees them, in the order of `ids` (missing accounts are left
  * out). The caller's relationship rows come in one query for all of them.
  */
-export async function loadProfiles(client: Tx, config: Pick<Config, 'publicUrl'>, callerId: string, ids: string[]): Promise<UserProfile[]> {
+export async function loadProfiles(client: Tx, config: Pick<Config, 'publicUrl' | 'files'>, callerId: string, ids: string[]): Promise<UserProfile[]> {
     if (ids.length === 0) return [];
     const rows = await client.account.findMany({
         where: { id: { in: ids } },

@@ -9,6 +9,7 @@ export const FAILURE_STATUS: Record<FailureKind, number> = {
     unauthorized: 401,
     'not-found': 404,
     conflict: 409,
+    'too-large': 413,
     'too-many-requests': 429,
 };
 

@@ -41,14 +41,14 @@ export function onAckedEvent<Schema extends z.ZodType>(
                 reply = await handler.run(parsed.data);
             }
         } catch (error) {
-            log.error({ err: error, event }, 'socket event failed');
+            log.error({ err: error, event, socketId: socket.id }, 'socket event failed');
             reply = handler.failed;
         }
         if (!ack) return;
         try {
             ack(reply);
         } catch (error) {
-            log.warn({ err: error, event }, 'ack failed');
+            log.warn({ err: error, event, socketId: socket.id }, 'ack failed');
         }
     });
 }
@@ -66,7 +66,7 @@ export function onEvent<Schema extends z.ZodType>(
             const parsed = schema.safeParse(splitAck(args).payload);
             if (parsed.success) await run(parsed.data);
         } catch (error) {
-            log.error({ err: error, event }, 'socket event failed');
+            log.error({ err: error, event, socketId: socket.id }, 'socket event failed');
         }
     });
 }

@@ -2,6 +2,7 @@ import type { Server as HttpServer } from 'node:http';
 import { Server, type ServerOptions } from 'socket.io';
 import type { Deps } from '../../deps.ts';
 import { rooms } from '../../events/rooms.ts';
+import { instrumentSocket } from '../../monitoring/socketMetrics.ts';
 import { registerAccessKeyHandlers } from './handlers/accessKeyHandlers.ts';
 import { registerArtifactHandlers } from './handlers/artifactHandlers.ts';
 import { registerMachineHandlers } from './handlers/machineHandlers.ts';
@@ -66,6 +67,7 @@ function onConnection(deps: Deps, socket: AppSocket): void {
               ? rooms.machine(userId, scope.machineId)
               : rooms.userScoped(userId);
     socket.join([rooms.user(userId), scopeRoom]);
+    instrumentSocket(socket, deps.metrics);
 
     if (scope.type === 'machine-scoped') announceMachine(deps, userId, scope.machineId, true);
     socket.on('disconnect', () => {

@@ -25,3 +25,16 @@ export function registerBodyParsers(app: FastifyInstance): void {
         done(null, body);
     });
 }
+
+/**
+ * For the routes of an encapsulated scope that stream their body (the local attachment PUT):
+ * octet-stream bodies arrive as the raw request stream, unread, so the route can refuse early
+ * and write to disk without holding the body in memory. Fastify's bodyLimit does not apply to
+ * a stream; such a route enforces its own limit while reading.
+ */
+export function streamOctetStream(scope: FastifyInstance): void {
+    scope.removeContentTypeParser('application/octet-stream');
+    scope.addContentTypeParser('application/octet-stream', (_request, payload, done) => {
+        done(null, payload);
+    });
+}

@@ -15,7 +15,7 @@ export function registerErrorHandlers(app: FastifyInstance): void {
         if (status >= 400 && status < 500) {
             return reply.code(status).send({ error: error.name || 'Error', message: clientMessage(error, request.headers), statusCode: status });
         }
-        request.log.error({ err: error, method: request.method, url: request.routeOptions.url }, 'request failed');
+        request.log.error({ err: error, method: request.method, route: request.routeOptions.url ?? 'unmatched' }, 'request failed');
         return reply.code(500).send({
             error: 'Internal Server Error',
             message: 'An unexpected error occurred',
@@ -35,6 +35,8 @@ export function sendNotFound(request: FastifyRequest, reply: FastifyReply) {
  * a path parameter over 100 characters as no match at all: the generic 404, not Fastify 5's 414.
  */
 export function frameworkErrors(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
+    // Raised before the onRequest hooks that set it on every other reply.
+    reply.header('x-request-id', request.id);
     if (error.code === 'FST_ERR_MAX_PARAM_LENGTH') return sendNotFound(request, reply);
     const status = error.statusCode ?? 400;
     return reply.code(status).send({ error: error.name || 'FastifyError', message: error.message, statusCode: status });

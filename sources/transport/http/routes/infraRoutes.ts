@@ -1,10 +1,13 @@
 import type { FastifyInstance } from 'fastify';
 import type { Deps } from '../../../deps.ts';
+import { addServerTiming } from '../plugins/requestContext.ts';
 
 /**
  * `GET /` banner, `GET /health` with a database round trip (spec rest.md §1.9), and `GET /ready`
- * for load balancers: 503 while this node cannot reach Redis, so traffic goes to nodes that can
- * deliver across the cluster (it keeps serving the clients it has meanwhile).
+ * for load balancers: every dependency with its state (`up`, `down`, or `none` when not
+ * configured), 503 naming those that are down, so traffic goes to nodes that can serve it (a
+ * node without Redis keeps serving the clients it has meanwhile). Each check is a
+ * Server-Timing entry.
  */
 export function infraRoutes(app: FastifyInstance, deps: Deps): void {
     app.get('/', async (_request, reply) => {
@@ -28,8 +31,11 @@ export function infraRoutes(app: FastifyInstance, deps: Deps): void {
     });
 
     app.get('/ready', async (_request, reply) => {
-        const redis = await deps.cluster.health();
-        if (redis === 'down') return reply.code(503).send({ status: 'degraded', redis });
-        return reply.send({ status: 'ready', redis });
+        const reports = await deps.readiness.check();
+        for (const report of reports) addServerTiming(reply, report.name, report.ms);
+        const states = Object.fromEntries(reports.map((report) => [report.name, report.state]));
+        const down = reports.filter((report) => report.state === 'down').map((report) => report.name);
+        if (down.length > 0) return reply.code(503).send({ status: 'degraded', ...states, down });
+        return reply.send({ status: 'ready', ...states });
     });
 }

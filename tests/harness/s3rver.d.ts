@@ -1,0 +1,18 @@
+/** The part of s3rver (no published types) the test harness uses. */
+declare module 's3rver' {
+    import type { AddressInfo } from 'node:net';
+
+    interface S3rverOptions {
+        address?: string;
+        port?: number;
+        silent?: boolean;
+        directory?: string;
+        configureBuckets?: Array<{ name: string }>;
+    }
+
+    export default class S3rver {
+        constructor(options: S3rverOptions);
+        run(): Promise<AddressInfo>;
+        close(): Promise<void>;
+    }
+}
