@@ -4,6 +4,7 @@ import { MessageAppender } from './actions/session/messageAppender.ts';
 import { createCluster, type Cluster } from './cluster/cluster.ts';
 import type { Config } from './config.ts';
 import { createEventRouter, type EventRouter } from './events/eventRouter.ts';
+import { createOutbound, type Outbound } from './integrations/outbound.ts';
 import { createBlobStore, type BlobStore } from './files/blobStore.ts';
 import { registerCollectors } from './monitoring/collectors.ts';
 import { createLogger, type Logger } from './monitoring/log.ts';
@@ -35,6 +36,8 @@ export interface Deps {
     metrics: Metrics;
     /** The dependencies `GET /ready` checks; register more with `readiness.register`. */
     readiness: Readiness;
+    /** Requests to third parties, with deadlines; aborted at close. */
+    outbound: Outbound;
     /** Commits queued messages and presence writes, then closes Redis and the database. */
     close(): Promise<void>;
 }
@@ -73,6 +76,7 @@ export async function createDeps(config: Config, options: CreateDepsOptions = {}
         readiness.register('redis', () => cluster.health());
         registerHealthOf(readiness, 'blobStore', files);
         registerCollectors(metrics, { db, cluster, log });
+        const outbound = createOutbound();
         return {
             config,
             log,
@@ -86,7 +90,9 @@ export async function createDeps(config: Config, options: CreateDepsOptions = {}
             files,
             metrics,
             readiness,
+            outbound,
             async close() {
+                outbound.close();
                 await messages.close();
                 await presence.close();
                 await cluster.close();

@@ -21,8 +21,11 @@ export interface TestServer {
 }
 
 export interface TestServerOptions {
-    /** Extra environment for loadConfig (e.g. HANDY_MASTER_SECRET: '' to exercise the embedded default). */
-    env?: Record<string, string>;
+    /**
+     * Extra environment for loadConfig (e.g. HANDY_MASTER_SECRET: '' to exercise the embedded
+     * default); a function is called at start, when the URLs of stand-ins are known.
+     */
+    env?: Record<string, string> | (() => Record<string, string>);
     /** Reuse the data of a stopped server (restart tests). */
     reuse?: { database: TestDatabase; dataDir: string };
     /** Keep PGlite on disk instead of in memory. */
@@ -45,7 +48,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
         HOST: '127.0.0.1',
         LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
         ...database.env,
-        ...options.env,
+        ...(typeof options.env === 'function' ? options.env() : options.env),
     });
     const deps = await createDeps(config, { clusterPrefix: options.clusterPrefix, log: options.log ?? suiteLog() });
     const server = await createServer(deps);
