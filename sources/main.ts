@@ -30,7 +30,6 @@ async function main(command: string): Promise<void> {
         : null;
     // From process start: what an operator waiting for /health sees.
     const startupMs = Math.round(process.uptime() * 1000);
-    log.info({ port, metricsPort: metrics?.port ?? null, database: config.database.kind, startupMs }, 'ready');
 
     let stopping = false;
     const stop = async (signal: NodeJS.Signals) => {
@@ -52,6 +51,8 @@ async function main(command: string): Promise<void> {
     };
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
+    // Only now: whoever waits for this line may signal the process at once.
+    log.info({ port, metricsPort: metrics?.port ?? null, database: config.database.kind, startupMs }, 'ready');
 }
 
 process.on('unhandledRejection', (reason) => {
