@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { filesConfig, s3EnvShape, type FilesConfig } from './files/storageConfig.ts';
+import { githubConfig, githubEnvShape, type GithubConfig } from './integrations/githubConfig.ts';
+import { voicePushConfig, voicePushEnvShape, type VoicePushConfig } from './integrations/voicePushConfig.ts';
 
 /**
  * Every environment variable the server reads, parsed once. Nothing else touches process.env.
@@ -41,8 +43,18 @@ const envSchema = z.object({
         z.enum(['true', 'false', '1', '0']).default('true'),
     ),
     METRICS_PORT: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(0).max(65535).default(9090)),
+    HAPPY_STATIC_DIR: optionalString,
+    HAPPY_INJECT_HTML_CONFIG: optionalString,
     ...s3EnvShape,
+    ...githubEnvShape,
+    ...voicePushEnvShape,
 });
+
+/** A built Happy web app served on the API port (upstream's standalone mode). */
+export type WebAppConfig = { dir: string; /** JSON text, checked at load. */ injectConfig: string | undefined };
+
+/** Every variable name loadConfig reads (docker-compose.yml and .env.example are checked against it). */
+export const CONFIG_ENV_NAMES: readonly string[] = Object.keys(envSchema.shape);
 
 export type DatabaseConfig =
     | { kind: 'pglite'; dir: string }
@@ -67,6 +79,12 @@ export type Config = Readonly<{
     metrics: { enabled: boolean; port: number };
     /** Blob storage: S3 when S3_HOST is set, else a directory under DATA_DIR. */
     files: FilesConfig;
+    /** GitHub connect: the OAuth app and webhook secret (each optional) and base URLs. */
+    github: GithubConfig;
+    /** ElevenLabs, RevenueCat and Expo: keys (each optional) and base URLs; the client log sink. */
+    voicePush: VoicePushConfig;
+    /** HAPPY_STATIC_DIR is set: `/` and unmatched GETs serve the web app. */
+    webApp: WebAppConfig | undefined;
 }>;
 
 export class ConfigError extends Error {}
@@ -88,6 +106,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     const portNumber = e.PORT ?? 3005;
     const files = filesConfig(e, e.DATA_DIR, e.PUBLIC_URL);
     if (Array.isArray(files)) throw new ConfigError(`Invalid configuration:\n  ${files.join('\n  ')}`);
+    const github = githubConfig(e);
+    if (Array.isArray(github)) throw new ConfigError(`Invalid configuration:\n  ${github.join('\n  ')}`);
     return Object.freeze({
         masterSecret: e.HANDY_MASTER_SECRET,
         database,
@@ -101,6 +121,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
         logFormat: e.LOG_FORMAT,
         metrics: { enabled: e.METRICS_ENABLED === 'true' || e.METRICS_ENABLED === '1', port: e.METRICS_PORT },
         files,
+        github,
+        voicePush: voicePushConfig(e),
+        webApp: webAppConfig(e),
     });
 }
 
@@ -120,4 +143,17 @@ function databaseConfig(e: z.infer<typeof envSchema>): DatabaseConfig {
         throw new ConfigError(`Invalid configuration:\n  DATABASE_URL: schema "${schema}" is not a plain identifier`);
     }
     return { kind: 'postgres', url: url.toString(), schema };
+}
+
+function webAppConfig(e: z.infer<typeof envSchema>): WebAppConfig | undefined {
+    const injectConfig = e.HAPPY_INJECT_HTML_CONFIG;
+    if (injectConfig !== undefined) {
+        // Upstream ignored malformed JSON silently; a typo here should stop start-up instead.
+        try {
+            JSON.parse(injectConfig);
+        } catch (error) {
+            throw new ConfigError(`Invalid configuration:\n  HAPPY_INJECT_HTML_CONFIG: not JSON (${(error as Error).message})`);
+        }
+    }
+    return e.HAPPY_STATIC_DIR ? { dir: e.HAPPY_STATIC_DIR, injectConfig } : undefined;
 }

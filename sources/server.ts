@@ -10,21 +10,26 @@ import { frameworkErrors, registerErrorHandlers } from './transport/http/plugins
 import { registerHttpMetrics } from './transport/http/plugins/httpMetrics.ts';
 import { registerOpenApi } from './transport/http/plugins/openapi.ts';
 import { registerRequestContext, requestId } from './transport/http/plugins/requestContext.ts';
+import { registerWebApp } from './transport/http/plugins/webApp.ts';
 import { accessKeyRoutes } from './transport/http/routes/accessKeyRoutes.ts';
 import { accountRoutes } from './transport/http/routes/accountRoutes.ts';
 import { artifactRoutes } from './transport/http/routes/artifactRoutes.ts';
 import { attachmentRoutes } from './transport/http/routes/attachmentRoutes.ts';
+import { clientLogRoutes } from './transport/http/routes/clientLogRoutes.ts';
 import { authRoutes } from './transport/http/routes/authRoutes.ts';
+import { connectRoutes } from './transport/http/routes/connectRoutes.ts';
 import { feedRoutes } from './transport/http/routes/feedRoutes.ts';
 import { fileRoutes } from './transport/http/routes/fileRoutes.ts';
 import { infraRoutes } from './transport/http/routes/infraRoutes.ts';
 import { kvRoutes } from './transport/http/routes/kvRoutes.ts';
 import { machineRoutes } from './transport/http/routes/machineRoutes.ts';
+import { pushEventRoutes } from './transport/http/routes/pushEventRoutes.ts';
 import { pushTokenRoutes } from './transport/http/routes/pushTokenRoutes.ts';
 import { sessionRoutes } from './transport/http/routes/sessionRoutes.ts';
 import { uploadRoutes } from './transport/http/routes/uploadRoutes.ts';
 import { usageRoutes } from './transport/http/routes/usageRoutes.ts';
 import { userRoutes } from './transport/http/routes/userRoutes.ts';
+import { voiceRoutes } from './transport/http/routes/voiceRoutes.ts';
 import { attachSocketServer } from './transport/socket/socketServer.ts';
 
 export interface Server {
@@ -67,7 +72,8 @@ export async function createServer(deps: Deps): Promise<Server> {
         allowedHeaders: '*',
     });
     registerBodyParsers(app);
-    registerErrorHandlers(app);
+    registerErrorHandlers(app, !deps.config.webApp);
+    if (deps.config.webApp) await registerWebApp(app, deps.config.webApp);
 
     const authenticate = createAuthenticate(deps.tokens);
     infraRoutes(app, deps);
@@ -80,10 +86,14 @@ export async function createServer(deps: Deps): Promise<Server> {
     accountRoutes(app, deps, authenticate);
     usageRoutes(app, deps, authenticate);
     pushTokenRoutes(app, deps, authenticate);
+    pushEventRoutes(app, deps, authenticate);
+    voiceRoutes(app, deps, authenticate);
+    clientLogRoutes(app, deps);
     userRoutes(app, deps, authenticate);
     feedRoutes(app, deps, authenticate);
     attachmentRoutes(app, deps, authenticate);
     uploadRoutes(app, deps, authenticate);
+    connectRoutes(app, deps, authenticate);
     fileRoutes(app, deps);
 
     await app.ready();

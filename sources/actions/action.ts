@@ -6,7 +6,15 @@ import type { Deps } from '../deps.ts';
  * REST routes and socket events both call actions; neither touches the database itself.
  */
 
-export type FailureKind = 'bad-request' | 'unauthorized' | 'not-found' | 'conflict' | 'too-large' | 'too-many-requests';
+/** `unavailable`: the server cannot do it (a third party failed, a feature is not configured); upstream answers 500 with its own message. */
+export type FailureKind =
+    | 'bad-request'
+    | 'unauthorized'
+    | 'not-found'
+    | 'conflict'
+    | 'too-large'
+    | 'too-many-requests'
+    | 'unavailable';
 
 /** `body` replaces the usual `{ error }` reply where a route answers a failure with more. */
 export type Failure = { ok: false; kind: FailureKind; error: string; body?: unknown };

@@ -58,6 +58,8 @@ const REGISTERED_CLAIMS = new Set(['iss', 'sub', 'aud', 'jti', 'nbf', 'exp', 'ia
 export interface VerifiedToken {
     userId: string;
     extras: Record<string, unknown>;
+    /** `iat`, seconds since the epoch (0 if a token lacks it): revocations cut tokens off by it. */
+    issuedAt: number;
 }
 
 /** Null for anything that is not a valid token of this key and issuer; never throws. */
@@ -70,5 +72,5 @@ export async function verifyToken(key: SigningKey, token: string): Promise<Verif
     }
     if (typeof payload.sub !== 'string' || payload.sub.length === 0) return null;
     const extras = Object.fromEntries(Object.entries(payload).filter(([name]) => !REGISTERED_CLAIMS.has(name)));
-    return { userId: payload.sub, extras };
+    return { userId: payload.sub, extras, issuedAt: typeof payload.iat === 'number' ? payload.iat : 0 };
 }

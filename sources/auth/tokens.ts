@@ -21,8 +21,9 @@ export function tokenServiceFor(key: SigningKey): TokenService {
     const verified = new LRUCache<string, VerifiedToken>({ max: 10_000, ttl: 24 * 60 * 60 * 1000 });
     return {
         async issue(userId, extras) {
-            const token = await signToken(key, { sub: userId, extras });
-            verified.set(token, { userId, extras: extras ?? {} });
+            const iat = Math.floor(Date.now() / 1000);
+            const token = await signToken(key, { sub: userId, extras, iat });
+            verified.set(token, { userId, extras: extras ?? {}, issuedAt: iat });
             return token;
         },
         async verify(token) {

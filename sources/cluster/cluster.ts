@@ -2,9 +2,11 @@ import type { ServerOptions } from 'socket.io';
 import type { Config } from '../config.ts';
 import type { Logger } from '../monitoring/log.ts';
 import { createRedisLink } from './redisLink.ts';
+import { createRedisRevocationFeed } from './redisRevocationFeed.ts';
 import { createRedisSessionStops } from './redisSessionStops.ts';
 import { createRedisSweepLease } from './redisSweepLease.ts';
 import { createRedisUploadRequests } from './redisUploadRequests.ts';
+import { createMemoryRevocationFeed, type RevocationFeed } from './revocationFeed.ts';
 import { createMemorySessionStops, type SessionStops } from './sessionStops.ts';
 import { createStreamsAdapter } from './streamsAdapter.ts';
 import { soleNodeLease, type SweepLease } from './sweepLease.ts';
@@ -13,15 +15,18 @@ import { createMemoryUploadRequests, type UploadRequestLimiter } from './uploadR
 /** Upstream's stream name; every Redis name of a cluster derives from its prefix. */
 export const DEFAULT_CLUSTER_PREFIX = 'socket.io';
 
+/** The admin CLI publishes there too when it revokes with no server running. */
+export const revocationChannel = (prefix = DEFAULT_CLUSTER_PREFIX) => `${prefix}:token-revocations`;
+
 /** 'none': a single node (no REDIS_URL), nothing to be unhealthy about. */
 export type RedisHealth = 'none' | 'up' | 'down';
 
 /**
  * What differs between one node and many: the Socket.IO adapter, the stop registry, the sweep
- * lease, the upload-request limit. Everything else a node keeps for itself is either correct per
- * node (token cache: a token's validity depends only on its signature and the shared master
- * secret, and tokens cannot be revoked) or per node on purpose (ActivityCache debounce: writes
- * are idempotent, GREATEST).
+ * lease, the upload-request limit, the token revocation feed. Everything else a node keeps for
+ * itself is either correct per node (the token signature cache: a signature's validity depends
+ * only on the shared master secret; revocations are checked after it, from a cache the feed
+ * evicts) or per node on purpose (ActivityCache debounce: writes are idempotent, GREATEST).
  */
 export interface Cluster {
     /** Undefined: Socket.IO's in-memory adapter. */
@@ -29,6 +34,7 @@ export interface Cluster {
     sessionStops: SessionStops;
     sweepLease: SweepLease;
     uploadRequests: UploadRequestLimiter;
+    revocations: RevocationFeed;
     health(): Promise<RedisHealth>;
     /** redis_stream_lag_ms; undefined on a single node. */
     streamLagMs(): Promise<number | undefined>;
@@ -50,6 +56,7 @@ export function createCluster(config: Pick<Config, 'redisUrl'>, log: Logger, opt
             sessionStops: createMemorySessionStops(),
             sweepLease: soleNodeLease,
             uploadRequests: createMemoryUploadRequests(),
+            revocations: createMemoryRevocationFeed(),
             health: async () => 'none',
             streamLagMs: async () => undefined,
             close: async () => {},
@@ -64,6 +71,7 @@ export function createCluster(config: Pick<Config, 'redisUrl'>, log: Logger, opt
         sessionStops: createRedisSessionStops(link, `${prefix}:`, log),
         sweepLease: createRedisSweepLease(link, `${prefix}:lease:presence-timeout`),
         uploadRequests: createRedisUploadRequests(link, `${prefix}:`, log),
+        revocations: createRedisRevocationFeed(link, revocationChannel(prefix), log),
         health: async () => ((await link.ping()) ? 'up' : 'down'),
         streamLagMs: () => streams.lagMs(),
         async close() {

@@ -116,7 +116,11 @@ export type EphemeralPayload =
           tokens: Record<string, number>;
           cost: Record<string, number>;
           timestamp: number;
-      };
+      }
+    | { type: 'session-event'; sessionId: string; kind: SessionEventKind; title: string; body: string; timestamp: number };
+
+/** What a session tells its user about (POST /v1/sessions/:sessionId/push-event). */
+export type SessionEventKind = 'done' | 'permission' | 'question';
 
 const ALPHANUMERIC = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 

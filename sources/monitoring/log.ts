@@ -15,8 +15,8 @@ export interface LoggerOptions {
 /**
  * Fields that carry credentials or client ciphertext wherever they appear, top level or one
  * level down: bearer tokens, login challenges and signatures, public keys, pairing responses,
- * data keys, vendor and push tokens, and the encrypted payloads of sessions, machines, messages,
- * artifacts, KV entries and RPC calls.
+ * data keys, vendor and push tokens, third-party API keys and voice conversation tokens, and the
+ * encrypted payloads of sessions, machines, messages, artifacts, KV entries and RPC calls.
  */
 const SECRET_FIELDS = [
     'authorization',
@@ -27,6 +27,14 @@ const SECRET_FIELDS = [
     'publicKey',
     'secret',
     'password',
+    'apiKey',
+    'conversationToken',
+    // GitHub OAuth: the user's access token, the app's client and webhook secrets.
+    'accessToken',
+    'access_token',
+    'clientSecret',
+    'client_secret',
+    'webhookSecret',
     'response',
     'dataEncryptionKey',
     'content',

@@ -40,6 +40,7 @@ const OUR_MIGRATIONS = readdirSync(MIGRATIONS_DIR, { withFileTypes: true })
 const OUR_INDEXES = [
     'Machine_active_lastActiveAt_idx', 'Session_active_lastActiveAt_idx', 'UsageReport_accountId_key_key',
     'UploadedFileMeta_pkey', 'UploadedFileMeta_accountId_reuseKey_key',
+    'AccountTokenRevocation_pkey',
 ];
 const OUR_FUNCTIONS = ['happy_append_messages'];
 
@@ -52,7 +53,7 @@ const UPSTREAM_FOREIGN_KEYS = [
     'UserFeedItem_userId_fkey c c', 'UserKVStore_accountId_fkey c c', 'UserRelationship_fromUserId_fkey c c',
     'UserRelationship_toUserId_fkey c c', 'VoiceConversation_accountId_fkey c r',
 ];
-const OUR_FOREIGN_KEYS = ['UploadedFileMeta_fileId_fkey c c'];
+const OUR_FOREIGN_KEYS = ['AccountTokenRevocation_accountId_fkey c c', 'UploadedFileMeta_fileId_fkey c c'];
 
 describe('migrator', () => {
     let database: TestDatabase | undefined;

@@ -29,8 +29,11 @@ export interface TestCluster {
     dispose(): Promise<void>;
 }
 
-/** Starts `size` server nodes in this process on one Postgres schema and the test Redis. */
-export async function startTestCluster(size: number): Promise<TestCluster> {
+/**
+ * Starts `size` server nodes in this process on one Postgres schema and the test Redis; `env`
+ * (called per node) adds variables, the URLs of third-party stand-ins say.
+ */
+export async function startTestCluster(size: number, options: { env?: () => Record<string, string> } = {}): Promise<TestCluster> {
     if (!testRedisUrl) throw new Error('startTestCluster needs TEST_REDIS_URL');
     const redisUrl = testRedisUrl;
     const database = await createTestDatabase();
@@ -38,11 +41,12 @@ export async function startTestCluster(size: number): Promise<TestCluster> {
     // Stream name and key prefix of this cluster alone: test files run in parallel on one Redis.
     const prefix = `test-${randomBytes(6).toString('hex')}`;
     const nodes: TestServer[] = [];
+    const extraEnv = options.env;
 
     const addNode = async (options: { redisUrl?: string } = {}) => {
         const node = await startTestServer({
             reuse: { database, dataDir },
-            env: { REDIS_URL: options.redisUrl ?? redisUrl },
+            env: { ...extraEnv?.(), REDIS_URL: options.redisUrl ?? redisUrl },
             clusterPrefix: prefix,
         });
         nodes.push(node);

@@ -30,6 +30,7 @@ describe('upstream token format (spec storage.md §4.7)', () => {
         expect(await verifyToken(key, PERSISTENT_TOKEN)).toEqual({
             userId: 'cmabc123user',
             extras: { session: 'cmreq456' },
+            issuedAt: 1750000000,
         });
     });
 

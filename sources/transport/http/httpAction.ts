@@ -11,6 +11,7 @@ export const FAILURE_STATUS: Record<FailureKind, number> = {
     conflict: 409,
     'too-large': 413,
     'too-many-requests': 429,
+    unavailable: 500,
 };
 
 type InputSource = 'body' | 'querystring' | 'params';

@@ -6,7 +6,8 @@ import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
  * keep their 4xx status and message; anything else is logged and answered with a generic 500
  * that reveals nothing. Request headers are never logged (they carry bearer tokens).
  */
-export function registerErrorHandlers(app: FastifyInstance): void {
+/** `withNotFound: false`: another plugin (the web app) answers unmatched requests. */
+export function registerErrorHandlers(app: FastifyInstance, withNotFound = true): void {
     app.setErrorHandler((error: FastifyError, request, reply) => {
         const status = error.statusCode ?? 500;
         if (hasZodFastifySchemaValidationErrors(error) || error.validation) {
@@ -23,7 +24,7 @@ export function registerErrorHandlers(app: FastifyInstance): void {
         });
     });
 
-    app.setNotFoundHandler(sendNotFound);
+    if (withNotFound) app.setNotFoundHandler(sendNotFound);
 }
 
 export function sendNotFound(request: FastifyRequest, reply: FastifyReply) {

@@ -10,9 +10,12 @@ import { addServerTiming } from '../plugins/requestContext.ts';
  * Server-Timing entry.
  */
 export function infraRoutes(app: FastifyInstance, deps: Deps): void {
-    app.get('/', async (_request, reply) => {
-        reply.type('text/plain; charset=utf-8').send('Welcome to Happy Server!');
-    });
+    // With a web app, `/` is its index.html (plugins/webApp.ts).
+    if (!deps.config.webApp) {
+        app.get('/', async (_request, reply) => {
+            reply.type('text/plain; charset=utf-8').send('Welcome to Happy Server!');
+        });
+    }
 
     app.get('/health', async (request, reply) => {
         const timestamp = new Date().toISOString();

@@ -1,0 +1,27 @@
+import type { Deps } from '../../deps.ts';
+import { CONVERSATIONS_PAGE_SIZE } from '../../integrations/elevenLabs.ts';
+
+/**
+ * Voice quotas per rolling 30 days (spec rest.md §3.13), counted from ElevenLabs' own records of
+ * the account's conversations: no local table to keep in step.
+ */
+export const VOICE_WINDOW_MS = 30 * 24 * 60 * 60 * 1000;
+/** Free seconds before a subscription is needed. */
+export const VOICE_FREE_SECONDS = 1_200;
+/** Seconds no one gets past, subscribed or not. */
+export const VOICE_HARD_SECONDS = 18_000;
+/** Conversations per window: the one page of them that is looked at. */
+export const VOICE_MAX_CONVERSATIONS = CONVERSATIONS_PAGE_SIZE;
+
+export const notConfigured = (variable: string) => `${variable} not configured`;
+
+/** Whether RevenueCat says the account pays; any failure (or no RevenueCat at all) means no. */
+export async function isSubscribed(deps: Pick<Deps, 'voice' | 'log'>, accountId: string): Promise<boolean> {
+    if (!deps.voice.revenueCat) return false;
+    try {
+        return await deps.voice.revenueCat.isSubscribed(accountId);
+    } catch (error) {
+        deps.log.warn({ err: error, userId: accountId }, 'subscription lookup failed; counted as not subscribed');
+        return false;
+    }
+}
