@@ -8,6 +8,8 @@ const timeouts = { testTimeout: 30_000, hookTimeout: 60_000 };
 
 export default defineConfig({
     test: {
+        // Scans the log lines of every test server of the run for secrets (fails the run).
+        globalSetup: ['tests/harness/suiteLogScan.ts'],
         projects: [
             { test: { name: 'unit', include: ['tests/unit/**/*.test.ts'], ...timeouts } },
             ...databases.map((database) => ({
