@@ -28,6 +28,8 @@ const envSchema = z.object({
         emptyAsUndefined,
         z.coerce.number().int().min(0).max(3600).default(120),
     ),
+    WS_MAX_CONNECTIONS_PER_ACCOUNT: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(1).max(100_000).default(100)),
+    WS_AUTH_TIMEOUT_MS: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(100).max(60_000).default(5000)),
     DATA_DIR: z.preprocess(emptyAsUndefined, z.string().default('./data')),
     PGLITE_DIR: optionalString,
     PORT: port,
@@ -68,6 +70,8 @@ export type Config = Readonly<{
     redisUrl: string | undefined;
     /** How long a dropped socket can come back and get what it missed; 0 turns recovery off. */
     connectionRecoveryMs: number;
+    /** The native WebSocket gateway (spec workers.md §1): sockets per account, in-band auth deadline. */
+    nativeWs: { maxConnectionsPerAccount: number; authTimeoutMs: number };
     dataDir: string;
     port: number;
     host: string;
@@ -113,6 +117,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
         database,
         redisUrl: e.REDIS_URL,
         connectionRecoveryMs: e.CONNECTION_RECOVERY_SECONDS * 1000,
+        nativeWs: { maxConnectionsPerAccount: e.WS_MAX_CONNECTIONS_PER_ACCOUNT, authTimeoutMs: e.WS_AUTH_TIMEOUT_MS },
         dataDir: e.DATA_DIR,
         port: portNumber,
         host: e.HOST,

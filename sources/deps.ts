@@ -3,6 +3,7 @@ import { resolveMasterSecret } from './auth/masterSecret.ts';
 import { createOAuthStateTokens, type OAuthStateTokens } from './auth/oauthState.ts';
 import { createTokenRevocations, type TokenRevocations } from './auth/revocations.ts';
 import { createTokenService, type TokenService } from './auth/tokens.ts';
+import { createWsTickets, type WsTickets } from './auth/wsTickets.ts';
 import { MessageAppender } from './actions/session/messageAppender.ts';
 import { createCluster, type Cluster } from './cluster/cluster.ts';
 import type { Config } from './config.ts';
@@ -36,6 +37,8 @@ export interface Deps {
     keyTree: KeyTree;
     /** The single-purpose `state` tokens of the GitHub OAuth round trip. */
     oauthState: OAuthStateTokens;
+    /** The one-use `?ticket=` credentials of native WebSocket clients (POST /v1/websocket/ticket). */
+    tickets: WsTickets;
     /** Socket.IO, created here so actions can emit; createServer attaches it to HTTP. */
     io: AppServer;
     /** Redis-backed seams when REDIS_URL is set (several nodes), in-memory ones otherwise. */
@@ -109,6 +112,7 @@ export async function createDeps(config: Config, options: CreateDepsOptions = {}
             revocations,
             keyTree: createKeyTree(masterSecret),
             oauthState: createOAuthStateTokens(masterSecret),
+            tickets: createWsTickets(masterSecret),
             io,
             cluster,
             events,

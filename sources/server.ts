@@ -30,6 +30,9 @@ import { uploadRoutes } from './transport/http/routes/uploadRoutes.ts';
 import { usageRoutes } from './transport/http/routes/usageRoutes.ts';
 import { userRoutes } from './transport/http/routes/userRoutes.ts';
 import { voiceRoutes } from './transport/http/routes/voiceRoutes.ts';
+import { websocketRoutes } from './transport/http/routes/websocketRoutes.ts';
+import { createNativeGateway } from './transport/native/nativeGateway.ts';
+import { routeUpgrades } from './transport/native/upgradeRouter.ts';
 import { attachSocketServer } from './transport/socket/socketServer.ts';
 
 export interface Server {
@@ -94,11 +97,15 @@ export async function createServer(deps: Deps): Promise<Server> {
     attachmentRoutes(app, deps, authenticate);
     uploadRoutes(app, deps, authenticate);
     connectRoutes(app, deps, authenticate);
+    websocketRoutes(app, deps, authenticate);
     fileRoutes(app, deps);
 
     await app.ready();
     // Attached before listen (upstream attached after): /v1/updates is served from the first request.
     attachSocketServer(deps, app.server);
+    // Native WebSocket clients share /v1/updates: upgrades without Engine.IO's query go to the gateway.
+    const nativeGateway = createNativeGateway(deps);
+    routeUpgrades(app.server, deps.io, nativeGateway);
 
     const sweeper = setInterval(() => {
         sweepPairingRequests(deps.db.prisma).catch((error) => deps.log.warn({ err: error }, 'pairing sweep failed'));
@@ -112,6 +119,7 @@ export async function createServer(deps: Deps): Promise<Server> {
         async close() {
             clearInterval(sweeper);
             await presenceTimeout.stop();
+            nativeGateway.close();
             // Disconnects every socket and closes the HTTP server; Fastify then finishes requests.
             await deps.io.close();
             await app.close();

@@ -22,9 +22,25 @@ export const base64Text = (maxChars: number) => z.string().max(maxChars).refine(
 export const base64Bytes = base64Text(1_000_000).transform((value) => Buffer.from(value, 'base64'));
 
 export const INT32_MAX = 2 ** 31 - 1;
+export const INT32_MIN = -(2 ** 31);
+
+/**
+ * A number that meets an INTEGER (int4) column, stored or compared: Postgres refuses a value
+ * outside 32 bits with an error, which was a 500; the bound makes it a 400 / error ack.
+ */
+export const int4 = (min = INT32_MIN, max = INT32_MAX) => z.number().int().min(min).max(max);
+
+/** The same for a query-string parameter (text, coerced). */
+export const int4Query = (min = INT32_MIN, max = INT32_MAX) => z.coerce.number().int().min(min).max(max);
+
+/**
+ * The latest instant a JavaScript Date holds (and so a TIMESTAMP column through Prisma): past it
+ * `new Date(ms)` is invalid and the query fails (`changedSince=9007199254740991` was a 500).
+ */
+export const MAX_DATE_MS = 8.64e15;
 
 /** The version a client last saw; bounded so that `version + 1` still fits an INTEGER column. */
-export const expectedVersion = z.number().int().min(0).max(INT32_MAX - 1);
+export const expectedVersion = int4(0, INT32_MAX - 1);
 
 export const publicKeyHex = (key: Uint8Array) => Buffer.from(key).toString('hex').toUpperCase();
 

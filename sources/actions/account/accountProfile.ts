@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { Deps } from '../../deps.ts';
 import { imageView } from '../../files/imageRef.ts';
 import { defineAction, fail, ok } from '../action.ts';
 
@@ -11,28 +12,34 @@ import { defineAction, fail, ok } from '../action.ts';
 export const accountProfile = defineAction({
     input: z.object({}),
     async run(deps, caller) {
-        const prisma = deps.db.prisma;
-        const [account, services] = await Promise.all([
-            prisma.account.findUnique({
-                where: { id: caller.userId },
-                select: { firstName: true, lastName: true, username: true, avatar: true, githubUser: { select: { profile: true } } },
-            }),
-            prisma.serviceAccountToken.findMany({
-                where: { accountId: caller.userId },
-                select: { vendor: true },
-                orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
-            }),
-        ]);
-        if (!account) return fail('not-found', 'Account not found');
-        return ok({
-            id: caller.userId,
-            timestamp: Date.now(),
-            firstName: account.firstName,
-            lastName: account.lastName,
-            username: account.username,
-            avatar: imageView(deps.config, account.avatar),
-            github: account.githubUser?.profile ?? null,
-            connectedServices: [...new Set(services.map((s) => s.vendor))],
-        });
+        const profile = await loadProfile(deps, caller.userId);
+        return profile ? ok(profile) : fail('not-found', 'Account not found');
     },
 });
+
+/** The profile object of GET /v1/account/profile, also returned by PUT /v1/account; null without the account. */
+export async function loadProfile(deps: Pick<Deps, 'db' | 'config'>, userId: string) {
+    const prisma = deps.db.prisma;
+    const [account, services] = await Promise.all([
+        prisma.account.findUnique({
+            where: { id: userId },
+            select: { firstName: true, lastName: true, username: true, avatar: true, githubUser: { select: { profile: true } } },
+        }),
+        prisma.serviceAccountToken.findMany({
+            where: { accountId: userId },
+            select: { vendor: true },
+            orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
+        }),
+    ]);
+    if (!account) return null;
+    return {
+        id: userId,
+        timestamp: Date.now(),
+        firstName: account.firstName,
+        lastName: account.lastName,
+        username: account.username,
+        avatar: imageView(deps.config, account.avatar),
+        github: account.githubUser?.profile ?? null,
+        connectedServices: [...new Set(services.map((s) => s.vendor))],
+    };
+}

@@ -3,7 +3,7 @@ import type { Deps } from '../../deps.ts';
 import { queueUpdate } from '../../events/queueUpdate.ts';
 import { inTx, type TxScope } from '../../storage/inTx.ts';
 import { defineAction, fail, ok } from '../action.ts';
-import { base64Text, INT32_MAX } from '../schemas.ts';
+import { base64Text, INT32_MAX, int4 } from '../schemas.ts';
 import { lockRows, updateRows, type Write } from './kvRows.ts';
 import { KV_BATCH_MAX, KV_VALUE_MAX_CHARS, kvKey, type KvRow, kvValueText } from './kvSchemas.ts';
 
@@ -12,7 +12,7 @@ const mutation = z.object({
     // Null or "" deletes (a tombstone that keeps its version).
     value: base64Text(KV_VALUE_MAX_CHARS).nullable(),
     // -1: the key must not exist yet. Otherwise the version the client last saw; a tombstone has one too.
-    version: z.number().int().min(-1).max(INT32_MAX - 1),
+    version: int4(-1, INT32_MAX - 1),
 });
 
 export const kvMutateInput = z.object({

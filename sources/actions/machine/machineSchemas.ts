@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { storableString as storable } from '../schemas.ts';
+import { INT32_MAX, INT32_MIN, int4, storableString as storable } from '../schemas.ts';
 
 /**
  * Input limits for machines. Upstream accepted any string, so a NUL byte or a multi-megabyte
@@ -19,4 +19,4 @@ export const opaqueValue = storable(z.string().max(1_000_000));
 export const dataEncryptionKey = z.string().max(4096);
 
 /** An expected version; bounded so that `version + 1` still fits the INTEGER column. */
-export const expectedVersion = z.number().int().min(-(2 ** 31)).max(2 ** 31 - 2);
+export const expectedVersion = int4(INT32_MIN, INT32_MAX - 1);

@@ -1,12 +1,14 @@
 import { z } from 'zod';
 import { defineAction, fail, ok } from '../action.ts';
+import { int4Query } from '../schemas.ts';
 import { presentMessage } from './messageViews.ts';
 import { ownsSession, sessionParams } from './sessionViews.ts';
 
 export const messageListQuery = z
     .object({
-        after_seq: z.coerce.number().int().min(0).optional(),
-        before_seq: z.coerce.number().int().min(1).optional(),
+        // Compared with the INTEGER `seq` column (2147483648 was a 500).
+        after_seq: int4Query(0).optional(),
+        before_seq: int4Query(1).optional(),
         limit: z.coerce.number().int().min(1).max(500).default(100),
     })
     .refine((q) => q.after_seq === undefined || q.before_seq === undefined, {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { defineAction, fail, ok } from '../action.ts';
+import { MAX_DATE_MS } from '../schemas.ts';
 import { presentSessionInList, sessionView } from './sessionViews.ts';
 
 const CURSOR_PREFIX = 'cursor_v1_';
@@ -9,7 +10,7 @@ export const sessionListPage = defineAction({
     input: z.object({
         cursor: z.string().max(256).optional(),
         limit: z.coerce.number().int().min(1).max(200).default(50),
-        changedSince: z.coerce.number().int().positive().optional(),
+        changedSince: z.coerce.number().int().positive().max(MAX_DATE_MS).optional(),
     }),
     async run(deps, caller, { cursor, limit, changedSince }) {
         let beforeId: string | undefined;

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { SpooledFile } from '../../files/blobStore.ts';
+import { storableString } from '../schemas.ts';
 
 export const MiB = 1024 * 1024;
 
@@ -19,5 +20,5 @@ export const incomingFile = z.object({
     spooled: z.custom<SpooledFile | 'too-large'>((value) => value === 'too-large' || (typeof value === 'object' && value !== null && 'path' in value)),
 });
 
-/** File ids are cuids; anything longer cannot exist. */
-export const uploadIdParams = z.object({ id: z.string().min(1).max(64) });
+/** File ids are cuids; anything longer cannot exist, and a NUL byte would reach Postgres (a 500). */
+export const uploadIdParams = z.object({ id: storableString(z.string().min(1).max(64)) });

@@ -2,14 +2,7 @@ import { z } from 'zod';
 import { conversationIdOf } from '../../integrations/elevenLabs.ts';
 import { defineAction, fail, ok } from '../action.ts';
 import { storableString } from '../schemas.ts';
-import {
-    isSubscribed,
-    notConfigured,
-    VOICE_FREE_SECONDS,
-    VOICE_HARD_SECONDS,
-    VOICE_MAX_CONVERSATIONS,
-    VOICE_WINDOW_MS,
-} from './voiceLimits.ts';
+import { checkVoiceQuota, notConfigured, type VoiceQuota } from './voiceLimits.ts';
 
 const CREDENTIALS_FAILED = 'Failed to get voice credentials';
 
@@ -46,18 +39,14 @@ export const voiceConversationCreate = defineAction<typeof voiceConversationInpu
             return fail('unavailable', CREDENTIALS_FAILED);
         };
 
-        let usage: { usedSeconds: number; conversationCount: number };
+        let quota: VoiceQuota;
         try {
-            usage = await elevenLabs.usageSince(elevenUserId, new Date(Date.now() - VOICE_WINDOW_MS));
+            quota = await checkVoiceQuota(deps, elevenLabs, caller.userId);
         } catch (error) {
             return failed(error, 'voice usage lookup failed');
         }
-        const { usedSeconds } = usage;
-        const deny = (reason: string, limitSeconds: number) => ok<VoiceAnswer>({ allowed: false, reason, usedSeconds, limitSeconds, agentId });
-        if (usage.conversationCount >= VOICE_MAX_CONVERSATIONS) return deny('voice_conversation_limit_reached', VOICE_HARD_SECONDS);
-        if (usedSeconds >= VOICE_HARD_SECONDS) return deny('voice_hard_limit_reached', VOICE_HARD_SECONDS);
-        const pastFree = usedSeconds >= VOICE_FREE_SECONDS;
-        if (pastFree && !(await isSubscribed(deps, caller.userId))) return deny('subscription_required', VOICE_FREE_SECONDS);
+        const { usedSeconds, limitSeconds } = quota;
+        if (!quota.allowed) return ok<VoiceAnswer>({ allowed: false, reason: quota.reason, usedSeconds, limitSeconds, agentId });
 
         let conversationToken: string;
         let conversationId: string | undefined;
@@ -75,7 +64,7 @@ export const voiceConversationCreate = defineAction<typeof voiceConversationInpu
             agentId,
             elevenUserId,
             usedSeconds,
-            limitSeconds: pastFree ? VOICE_HARD_SECONDS : VOICE_FREE_SECONDS,
+            limitSeconds,
         });
     },
 });

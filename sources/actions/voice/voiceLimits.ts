@@ -1,5 +1,5 @@
 import type { Deps } from '../../deps.ts';
-import { CONVERSATIONS_PAGE_SIZE } from '../../integrations/elevenLabs.ts';
+import { CONVERSATIONS_PAGE_SIZE, type ElevenLabs } from '../../integrations/elevenLabs.ts';
 
 /**
  * Voice quotas per rolling 30 days (spec rest.md §3.13), counted from ElevenLabs' own records of
@@ -24,4 +24,24 @@ export async function isSubscribed(deps: Pick<Deps, 'voice' | 'log'>, accountId:
         deps.log.warn({ err: error, userId: accountId }, 'subscription lookup failed; counted as not subscribed');
         return false;
     }
+}
+
+export type VoiceQuota =
+    | { allowed: true; usedSeconds: number; limitSeconds: number }
+    | { allowed: false; reason: string; usedSeconds: number; limitSeconds: number };
+
+/**
+ * Whether the account may start a conversation now, and against which limit, checked in
+ * upstream's order. Throws when ElevenLabs cannot tell the usage: callers refuse then, since a
+ * made-up zero would let anyone past the quota while ElevenLabs is slow.
+ */
+export async function checkVoiceQuota(deps: Pick<Deps, 'voice' | 'log'>, elevenLabs: ElevenLabs, accountId: string): Promise<VoiceQuota> {
+    const usage = await elevenLabs.usageSince(deps.voice.elevenUserId(accountId), new Date(Date.now() - VOICE_WINDOW_MS));
+    const { usedSeconds } = usage;
+    const deny = (reason: string, limitSeconds: number): VoiceQuota => ({ allowed: false, reason, usedSeconds, limitSeconds });
+    if (usage.conversationCount >= VOICE_MAX_CONVERSATIONS) return deny('voice_conversation_limit_reached', VOICE_HARD_SECONDS);
+    if (usedSeconds >= VOICE_HARD_SECONDS) return deny('voice_hard_limit_reached', VOICE_HARD_SECONDS);
+    const pastFree = usedSeconds >= VOICE_FREE_SECONDS;
+    if (pastFree && !(await isSubscribed(deps, accountId))) return deny('subscription_required', VOICE_FREE_SECONDS);
+    return { allowed: true, usedSeconds, limitSeconds: pastFree ? VOICE_HARD_SECONDS : VOICE_FREE_SECONDS };
 }

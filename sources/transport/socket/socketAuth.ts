@@ -1,5 +1,6 @@
 import type { ExtendedError } from 'socket.io';
 import type { TokenService } from '../../auth/tokens.ts';
+import { nativeSocketData } from '../native/engineBridge.ts';
 import type { AppSocket, ConnectionScope } from './socketTypes.ts';
 
 const text = (value: unknown) => (typeof value === 'string' && value.length > 0 ? value : undefined);
@@ -10,6 +11,13 @@ const text = (value: unknown) => (typeof value === 'string' && value.length > 0 
  */
 export function createSocketAuth(tokens: TokenService) {
     return async (socket: AppSocket, next: (error?: ExtendedError) => void) => {
+        // A native WebSocket connection was authenticated by its gateway (ticket, token or the
+        // `auth` message); it is recognised by its connection object, which no client can forge.
+        const native = nativeSocketData(socket.conn);
+        if (native) {
+            socket.data = native;
+            return next();
+        }
         const auth = (socket.handshake.auth ?? {}) as Record<string, unknown>;
         const token = auth.token;
         const clientType = typeof auth.clientType === 'string' ? auth.clientType : undefined;

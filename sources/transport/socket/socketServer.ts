@@ -9,7 +9,9 @@ import { registerMachineHandlers } from './handlers/machineHandlers.ts';
 import { registerPingHandlers } from './handlers/pingHandlers.ts';
 import { registerRpcHandlers } from './handlers/rpcHandlers.ts';
 import { registerSessionHandlers } from './handlers/sessionHandlers.ts';
+import { registerSyncHandlers } from './handlers/syncHandlers.ts';
 import { registerUsageHandlers } from './handlers/usageHandlers.ts';
+import { withContract } from './socketAction.ts';
 import { createSocketAuth } from './socketAuth.ts';
 import type { AppServer, AppSocket } from './socketTypes.ts';
 
@@ -73,9 +75,12 @@ function onConnection(deps: Deps, socket: AppSocket): void {
     socket.on('disconnect', () => {
         if (scope.type === 'machine-scoped') announceMachine(deps, userId, scope.machineId, false);
     });
-    socket.on('app-state', (payload: unknown) => {
-        socket.data.appState = (payload as { state?: unknown } | null)?.state === 'active' ? 'active' : 'background';
-    });
+    socket.on(
+        'app-state',
+        withContract({ acked: false }, (payload: unknown) => {
+            socket.data.appState = (payload as { state?: unknown } | null)?.state === 'active' ? 'active' : 'background';
+        }),
+    );
 
     registerPingHandlers(socket);
     registerSessionHandlers(deps, socket);
@@ -84,6 +89,7 @@ function onConnection(deps: Deps, socket: AppSocket): void {
     registerArtifactHandlers(deps, socket);
     registerAccessKeyHandlers(deps, socket);
     registerUsageHandlers(deps, socket);
+    registerSyncHandlers(deps, socket);
 }
 
 /** Daemon socket up or down: an ephemeral for the apps, nothing persisted (spec §4.1, §4.3). */

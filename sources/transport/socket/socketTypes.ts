@@ -20,6 +20,8 @@ export interface SocketData {
     appState: 'active' | 'background' | undefined;
     /** RPC methods this socket registered, with when (ms): lets any node pick the newest target. */
     rpcMethods?: Array<[method: string, registeredAt: number]>;
+    /** Set on sockets of the native WebSocket gateway (transport/native): counted per account, listed in stats. */
+    native?: { connectionId: string; connectedAt: number };
 }
 
 export type AppServer = Server<Record<string, any>, Record<string, any>, Record<string, never>, SocketData>;

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { authLogin } from '../../../actions/auth/authLogin.ts';
+import { authRefresh } from '../../../actions/auth/authRefresh.ts';
 import { authTerminalStatus } from '../../../actions/auth/authTerminalStatus.ts';
 import {
     authAccountRequest,
@@ -8,7 +9,7 @@ import {
     authTerminalResponse,
 } from '../../../actions/auth/pairingActions.ts';
 import type { Deps } from '../../../deps.ts';
-import { httpAction } from '../httpAction.ts';
+import { httpAction, NO_BODY_LIMIT } from '../httpAction.ts';
 import type { Authenticate } from '../plugins/authenticate.ts';
 
 /** Auth bodies are a few hundred bytes; nothing here needs the global 100 MiB limit. */
@@ -22,4 +23,6 @@ export function authRoutes(app: FastifyInstance, deps: Deps, authenticate: Authe
     httpAction(app, deps, { ...post, url: '/v1/auth/response', action: authTerminalResponse, authenticate });
     httpAction(app, deps, { ...post, url: '/v1/auth/account/request', action: authAccountRequest });
     httpAction(app, deps, { ...post, url: '/v1/auth/account/response', action: authAccountResponse, authenticate });
+    // The Workers-generation clients post no body here (spec workers.md §2.4).
+    httpAction(app, deps, { method: 'POST', url: '/v1/auth/refresh', from: 'querystring', bodyLimit: NO_BODY_LIMIT, action: authRefresh, authenticate });
 }

@@ -3,7 +3,7 @@ import type { Deps } from '../../../deps.ts';
 import { callRpc } from '../../../rpc/rpcCall.ts';
 import { RPC_ERRORS } from '../../../rpc/rpcConstants.ts';
 import { registerMethod, rpcMethodName, unregisterMethod } from '../../../rpc/rpcRegistry.ts';
-import { onAckedEvent } from '../socketAction.ts';
+import { onAckedEvent, withContract } from '../socketAction.ts';
 import type { AppSocket } from '../socketTypes.ts';
 
 const registration = z.object({ method: rpcMethodName });
@@ -43,7 +43,7 @@ function onRegistrationEvent(
     type: 'register' | 'unregister',
     run: (method: string) => Promise<boolean>,
 ): void {
-    socket.on(`rpc-${type}`, async (payload: unknown) => {
+    socket.on(`rpc-${type}`, withContract({ schema: registration, acked: false }, async (payload: unknown) => {
         try {
             const parsed = registration.safeParse(payload);
             if (parsed.success && (await run(parsed.data.method))) return;
@@ -52,5 +52,5 @@ function onRegistrationEvent(
             deps.log.error({ err: error, event: `rpc-${type}` }, 'socket event failed');
             socket.emit('rpc-error', { type, error: RPC_ERRORS.internal });
         }
-    });
+    }));
 }
