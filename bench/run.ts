@@ -208,7 +208,10 @@ async function withServers<T>(
         return hot;
     };
     try {
-        for (let i = 0; i < nodes; i++) servers.push(await startServerProcess(env, options));
+        // Every scenario opens all its sockets (up to 10 000 idle ones) in one account: the
+        // per-account socket limit is lifted; every other abuse limit keeps its default.
+        const serverEnv = { SOCKET_MAX_CONNECTIONS_PER_ACCOUNT: '1000000', ...env };
+        for (let i = 0; i < nodes; i++) servers.push(await startServerProcess(serverEnv, options));
         // PGlite runs inside the server process; a Postgres server's processes are counted too.
         const cpu = cpuMeter(() => servers.map((server) => server.pid), Boolean(env.DATABASE_URL));
         return await scenario(servers, cpu, stop);

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { filesConfig, s3EnvShape, type FilesConfig } from './files/storageConfig.ts';
+import { limitsConfig, limitsEnvShape, type LimitsConfig } from './transport/limitsConfig.ts';
 import { githubConfig, githubEnvShape, type GithubConfig } from './integrations/githubConfig.ts';
 import { voicePushConfig, voicePushEnvShape, type VoicePushConfig } from './integrations/voicePushConfig.ts';
 
@@ -30,6 +31,7 @@ const envSchema = z.object({
     ),
     WS_MAX_CONNECTIONS_PER_ACCOUNT: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(1).max(100_000).default(100)),
     WS_AUTH_TIMEOUT_MS: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(100).max(60_000).default(5000)),
+    ...limitsEnvShape,
     DATA_DIR: z.preprocess(emptyAsUndefined, z.string().default('./data')),
     PGLITE_DIR: optionalString,
     PORT: port,
@@ -72,6 +74,8 @@ export type Config = Readonly<{
     connectionRecoveryMs: number;
     /** The native WebSocket gateway (spec workers.md §1): sockets per account, in-band auth deadline. */
     nativeWs: { maxConnectionsPerAccount: number; authTimeoutMs: number };
+    /** Abuse limits: HTTP rate limits, socket event and connection limits, HTTP timeouts, proxies. */
+    limits: LimitsConfig;
     dataDir: string;
     port: number;
     host: string;
@@ -118,6 +122,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
         redisUrl: e.REDIS_URL,
         connectionRecoveryMs: e.CONNECTION_RECOVERY_SECONDS * 1000,
         nativeWs: { maxConnectionsPerAccount: e.WS_MAX_CONNECTIONS_PER_ACCOUNT, authTimeoutMs: e.WS_AUTH_TIMEOUT_MS },
+        limits: limitsConfig(e),
         dataDir: e.DATA_DIR,
         port: portNumber,
         host: e.HOST,

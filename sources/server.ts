@@ -9,6 +9,8 @@ import { registerBodyParsers } from './transport/http/plugins/bodyParsers.ts';
 import { frameworkErrors, registerErrorHandlers } from './transport/http/plugins/errorHandler.ts';
 import { registerHttpMetrics } from './transport/http/plugins/httpMetrics.ts';
 import { registerOpenApi } from './transport/http/plugins/openapi.ts';
+import { registerRateLimits } from './transport/http/plugins/rateLimits.ts';
+import { registerSecurityHeaders } from './transport/http/plugins/securityHeaders.ts';
 import { registerRequestContext, requestId } from './transport/http/plugins/requestContext.ts';
 import { registerWebApp } from './transport/http/plugins/webApp.ts';
 import { accessKeyRoutes } from './transport/http/routes/accessKeyRoutes.ts';
@@ -49,6 +51,7 @@ const PAIRING_SWEEP_INTERVAL_MS = 5 * 60 * 1000;
 
 /** Builds the whole server from config and deps. Production and tests both come through here. */
 export async function createServer(deps: Deps): Promise<Server> {
+    const { timeouts, trustProxy } = deps.config.limits;
     const app = Fastify({
         loggerInstance: deps.log as FastifyBaseLogger,
         // Fastify's two lines per request cost more than they tell: requestContext.ts logs one
@@ -56,11 +59,18 @@ export async function createServer(deps: Deps): Promise<Server> {
         logController: new LogController({ disableRequestLogging: true }),
         genReqId: requestId,
         bodyLimit: BODY_LIMIT,
-        requestTimeout: 120_000,
+        // Against slow clients: the whole request within requestTimeout (its headers within
+        // headersTimeout, below), no silence longer than connectionTimeout on a connection that
+        // is still HTTP (upgraded sockets have their own pings), idle keep-alives closed.
+        requestTimeout: timeouts.requestMs,
+        connectionTimeout: timeouts.idleMs,
+        keepAliveTimeout: timeouts.keepAliveMs,
+        trustProxy,
         return503OnClosing: true,
         forceCloseConnections: 'idle',
         frameworkErrors,
     });
+    app.server.headersTimeout = timeouts.headersMs;
     app.setValidatorCompiler(validatorCompiler);
     app.setSerializerCompiler(serializerCompiler);
     app.decorateRequest('userId', '');
@@ -74,7 +84,9 @@ export async function createServer(deps: Deps): Promise<Server> {
         methods: ['GET', 'POST', 'PUT', 'DELETE'],
         allowedHeaders: '*',
     });
+    await registerSecurityHeaders(app);
     registerBodyParsers(app);
+    await registerRateLimits(app, deps);
     registerErrorHandlers(app, !deps.config.webApp);
     if (deps.config.webApp) await registerWebApp(app, deps.config.webApp);
 

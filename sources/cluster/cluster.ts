@@ -1,3 +1,4 @@
+import type { Redis } from 'ioredis';
 import type { ServerOptions } from 'socket.io';
 import type { Config } from '../config.ts';
 import type { Logger } from '../monitoring/log.ts';
@@ -35,6 +36,11 @@ export interface Cluster {
     sweepLease: SweepLease;
     uploadRequests: UploadRequestLimiter;
     revocations: RevocationFeed;
+    /**
+     * For libraries that count in Redis themselves (@fastify/rate-limit): the command connection
+     * (fails at once while Redis is away) and the key prefix of this cluster. Undefined alone.
+     */
+    sharedCounters: { redis: Redis; keyPrefix: string } | undefined;
     health(): Promise<RedisHealth>;
     /** redis_stream_lag_ms; undefined on a single node. */
     streamLagMs(): Promise<number | undefined>;
@@ -57,6 +63,7 @@ export function createCluster(config: Pick<Config, 'redisUrl'>, log: Logger, opt
             sweepLease: soleNodeLease,
             uploadRequests: createMemoryUploadRequests(),
             revocations: createMemoryRevocationFeed(),
+            sharedCounters: undefined,
             health: async () => 'none',
             streamLagMs: async () => undefined,
             close: async () => {},
@@ -72,6 +79,7 @@ export function createCluster(config: Pick<Config, 'redisUrl'>, log: Logger, opt
         sweepLease: createRedisSweepLease(link, `${prefix}:lease:presence-timeout`),
         uploadRequests: createRedisUploadRequests(link, `${prefix}:`, log),
         revocations: createRedisRevocationFeed(link, revocationChannel(prefix), log),
+        sharedCounters: { redis: link.commands, keyPrefix: `${prefix}:rate-limit:` },
         health: async () => ((await link.ping()) ? 'up' : 'down'),
         streamLagMs: () => streams.lagMs(),
         async close() {

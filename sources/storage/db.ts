@@ -23,6 +23,9 @@ export interface PoolStats {
     waiting: number;
 }
 
+/** How long a request waits for a Postgres connection before it fails (503). */
+const CONNECT_TIMEOUT_MS = 5_000;
+
 /** Runs each statement as is; metrics pass their own timer. */
 const untimed: QueryTimer = (run) => run();
 
@@ -80,6 +83,11 @@ async function openPostgres(url: string, schema: string, time: QueryTimer): Prom
         connectionString: url,
         options: `-c search_path="${schema}" -c TimeZone=UTC`,
         max: 10,
+        // Fail fast in an outage: a request waits this long for a connection (a new one, or a
+        // free one of the pool), then fails with a 503, instead of hanging until its client
+        // gives up. Keep-alive finds a connection whose peer vanished without a word.
+        connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+        keepAlive: true,
     });
     // An idle client's connection error must not crash the process; the next query reports it.
     pool.on('error', () => {});

@@ -7,6 +7,7 @@ import { boundaryRequests, requestArbitrary, type FuzzRequest } from '../harness
 import { routeName, routesOf, type RouteSpec } from '../harness/fuzz/routes.ts';
 import { fuzzSettings } from '../harness/fuzz/settings.ts';
 import { captureLines } from '../harness/logScan.ts';
+import { GENEROUS_LIMITS } from '../harness/generousLimits.ts';
 import { useTestServer, type TestAccount } from '../harness/useTestServer.ts';
 
 const settings = fuzzSettings(30);
@@ -21,7 +22,7 @@ const settings = fuzzSettings(30);
  */
 describe(`HTTP fuzz (seed ${settings.seed}, ${settings.runs} runs per route)`, () => {
     const errors = captureLines();
-    const server = useTestServer({ log: createLogger('error', { destination: errors.destination }) });
+    const server = useTestServer({ env: GENEROUS_LIMITS, log: createLogger('error', { destination: errors.destination }) });
     let routes: RouteSpec[];
     let fuzzer: TestAccount;
     let owned: OwnedIds[];

@@ -8,6 +8,7 @@ import { fuzzSettings } from '../harness/fuzz/settings.ts';
 import { argumentsArbitrary, eventsOf, type EventSpec } from '../harness/fuzz/socketEvents.ts';
 import { captureLines } from '../harness/logScan.ts';
 import { roundTrip, type TestSocket } from '../harness/socketClient.ts';
+import { GENEROUS_LIMITS } from '../harness/generousLimits.ts';
 import { useTestServer } from '../harness/useTestServer.ts';
 
 const settings = fuzzSettings(8);
@@ -30,7 +31,7 @@ const HANDLERS_WAIT_MS = 3_000;
  */
 describe(`Socket fuzz (seed ${settings.seed}, ${settings.runs} runs per event)`, () => {
     const errors = captureLines();
-    const server = useTestServer({ log: createLogger('error', { destination: errors.destination }) });
+    const server = useTestServer({ env: GENEROUS_LIMITS, log: createLogger('error', { destination: errors.destination }) });
     let client: TestSocket;
     let events: EventSpec[];
     let owned: OwnedIds[];

@@ -47,6 +47,9 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
         PORT: '0',
         HOST: '127.0.0.1',
         LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+        // A suite logs in far more accounts per minute from one address than any real network
+        // does; the login limit itself is tested with its own setting (rateLimits.test.ts).
+        RATE_LIMIT_AUTH_PER_MINUTE: '100000',
         ...database.env,
         ...(typeof options.env === 'function' ? options.env() : options.env),
     });

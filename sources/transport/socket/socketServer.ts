@@ -13,6 +13,7 @@ import { registerSyncHandlers } from './handlers/syncHandlers.ts';
 import { registerUsageHandlers } from './handlers/usageHandlers.ts';
 import { withContract } from './socketAction.ts';
 import { createSocketAuth } from './socketAuth.ts';
+import { createConnectionLimit, limitSocketEvents } from './socketLimits.ts';
 import type { AppServer, AppSocket } from './socketTypes.ts';
 
 /**
@@ -52,6 +53,7 @@ export function attachSocketServer(deps: Deps, httpServer: HttpServer): void {
     const io = deps.io;
     io.attach(httpServer);
     io.use(createSocketAuth(deps.tokens));
+    io.use(createConnectionLimit(io, deps.config.limits.socketMaxConnectionsPerAccount, deps.cluster.adapter !== undefined));
     io.on('connection', (socket) => onConnection(deps, socket));
 }
 
@@ -70,6 +72,8 @@ function onConnection(deps: Deps, socket: AppSocket): void {
               : rooms.userScoped(userId);
     socket.join([rooms.user(userId), scopeRoom]);
     instrumentSocket(socket, deps.metrics);
+    // Before every handler: a refused event reaches none of them.
+    limitSocketEvents(socket, deps.config.limits.socketEvents, deps.log);
 
     if (scope.type === 'machine-scoped') announceMachine(deps, userId, scope.machineId, true);
     socket.on('disconnect', () => {

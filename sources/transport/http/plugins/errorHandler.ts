@@ -1,5 +1,12 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
+import { isBlobStoreUnavailable } from '../../../files/unavailable.ts';
+import { isDatabaseUnavailable } from '../../../storage/unavailable.ts';
+
+/** The answer to any request that needed the database while it could not be reached. */
+export const DATABASE_UNAVAILABLE = { error: 'Service Unavailable', message: 'Database unavailable, try again shortly', statusCode: 503 };
+/** The same for requests that needed the S3 store. */
+export const STORE_UNAVAILABLE = { error: 'Service Unavailable', message: 'File storage unavailable, try again shortly', statusCode: 503 };
 
 /**
  * Error and 404 bodies exactly as upstream sends them (spec rest.md §1.7-§1.8). Client mistakes
@@ -16,7 +23,18 @@ export function registerErrorHandlers(app: FastifyInstance, withNotFound = true)
         if (status >= 400 && status < 500) {
             return reply.code(status).send({ error: error.name || 'Error', message: clientMessage(error, request.headers), statusCode: status });
         }
-        request.log.error({ err: error, method: request.method, route: request.routeOptions.url ?? 'unmatched' }, 'request failed');
+        const route = request.routeOptions.url ?? 'unmatched';
+        // A database outage is not a bug: the client may retry, and nothing was half-written
+        // (every write is one transaction), so it gets 503 with a hint of when to try again.
+        if (isBlobStoreUnavailable(error)) {
+            request.log.warn({ err: error, method: request.method, route }, 'request failed: file storage unavailable');
+            return reply.code(503).header('retry-after', '5').send(STORE_UNAVAILABLE);
+        }
+        if (isDatabaseUnavailable(error)) {
+            request.log.warn({ err: error, method: request.method, route }, 'request failed: database unavailable');
+            return reply.code(503).header('retry-after', '5').send(DATABASE_UNAVAILABLE);
+        }
+        request.log.error({ err: error, method: request.method, route }, 'request failed');
         return reply.code(500).send({
             error: 'Internal Server Error',
             message: 'An unexpected error occurred',

@@ -13,7 +13,7 @@ export function infraRoutes(app: FastifyInstance, deps: Deps): void {
     // With a web app, `/` is its index.html (plugins/webApp.ts).
     if (!deps.config.webApp) {
         app.get('/', async (_request, reply) => {
-            reply.type('text/plain; charset=utf-8').send('Welcome to Happy Server!');
+            return reply.type('text/plain; charset=utf-8').send('Welcome to Happy Server!');
         });
     }
 

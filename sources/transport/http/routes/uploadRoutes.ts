@@ -6,6 +6,8 @@ import { AVATAR_MAX_BYTES, avatarTooLarge, uploadAvatar } from '../../../actions
 import { categoryLimit, sizeExceeded, UPLOAD_MAX_BYTES, uploadCreate } from '../../../actions/upload/uploadCreate.ts';
 import { uploadDelete } from '../../../actions/upload/uploadDelete.ts';
 import { uploadDownload } from '../../../actions/upload/uploadDownload.ts';
+import { isBlobStoreUnavailable } from '../../../files/unavailable.ts';
+import { isDatabaseUnavailable } from '../../../storage/unavailable.ts';
 import { uploadGet } from '../../../actions/upload/uploadGet.ts';
 import { uploadList } from '../../../actions/upload/uploadList.ts';
 import { uploadIdParams } from '../../../actions/upload/uploadSchemas.ts';
@@ -62,6 +64,11 @@ export function uploadRoutes(app: FastifyInstance, deps: Deps, authenticate: Aut
                     return sendResult(reply, await route.action.run(deps, callerOf(request), input));
                 } catch (error) {
                     if (isClientError(error)) throw error;
+                    // An outage (store or database): the same body, as 503, so the client retries.
+                    if (isBlobStoreUnavailable(error) || isDatabaseUnavailable(error)) {
+                        request.log.warn({ err: error, url: route.url }, 'upload failed: a dependency is unavailable');
+                        return reply.code(503).header('retry-after', '5').send(route.failed);
+                    }
                     request.log.error({ err: error, url: route.url }, 'upload failed');
                     return reply.code(500).send(route.failed);
                 } finally {

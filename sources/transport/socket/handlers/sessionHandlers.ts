@@ -6,6 +6,7 @@ import { sessionUpdateMetadata } from '../../../actions/session/sessionUpdateMet
 import { sessionUpdateState } from '../../../actions/session/sessionUpdateState.ts';
 import { storableString } from '../../../actions/schemas.ts';
 import type { Deps } from '../../../deps.ts';
+import { isDatabaseUnavailable } from '../../../storage/unavailable.ts';
 import { onAckedEvent, onEvent } from '../socketAction.ts';
 import type { AppSocket } from '../socketTypes.ts';
 
@@ -45,16 +46,33 @@ export function registerSessionHandlers(deps: Deps, socket: AppSocket): void {
     onEvent(socket, log, 'session-alive', sessionAlive.input, (input) => sessionAlive.run(deps, caller(), input));
     onEvent(socket, log, 'session-end', sessionEnd.input, (input) => sessionEnd.run(deps, caller(), input));
 
-    // Queued synchronously on arrival, so one socket's messages keep their order without a lock;
-    // the sender is left out of the broadcast, as upstream does.
-    onEvent(socket, log, 'message', messageEvent, ({ sid, message, localId }) =>
-        deps.messages.append(
-            {
-                accountId: socket.data.userId,
-                sessionId: sid,
-                messages: [{ localId: typeof localId === 'string' && localId.length > 0 ? localId : null, content: message }],
-            },
-            socket.id,
-        ),
-    );
+    // Queued synchronously on arrival (run starts before any await), so one socket's messages
+    // keep their order without a lock; the sender is left out of the broadcast, as upstream does.
+    // Upstream takes no ack; a client that passes one learns, after commit, the stored seq, or
+    // an error (never silence): `Service unavailable` while the database is unreachable.
+    onAckedEvent(socket, log, 'message', {
+        schema: messageEvent,
+        invalid: { result: 'error', message: 'Invalid parameters' },
+        failed: { result: 'error', message: 'Internal error' },
+        run: async ({ sid, message, localId }) => {
+            let stored;
+            try {
+                stored = await deps.messages.append(
+                    {
+                        accountId: socket.data.userId,
+                        sessionId: sid,
+                        messages: [{ localId: typeof localId === 'string' && localId.length > 0 ? localId : null, content: message }],
+                    },
+                    socket.id,
+                );
+            } catch (error) {
+                if (!isDatabaseUnavailable(error)) throw error;
+                log.warn({ err: error, event: 'message', socketId: socket.id }, 'message not stored: database unavailable');
+                return { result: 'error', message: 'Service unavailable' };
+            }
+            const saved = stored?.[0];
+            if (!saved) return { result: 'error', message: 'Session not found' };
+            return { result: 'success', id: saved.id, seq: saved.seq, localId: saved.localId };
+        },
+    });
 }
