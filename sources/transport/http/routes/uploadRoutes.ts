@@ -58,22 +58,27 @@ export function uploadRoutes(app: FastifyInstance, deps: Deps, authenticate: Aut
                 const declared = declaredLength(request);
                 if (declared !== undefined && declared > route.hardMax + FORM_OVERHEAD) return sendResult(reply, route.tooLarge());
                 let form: UploadForm = { fields: {} };
+                let outcome: { result: Awaited<ReturnType<FormRoute['action']['run']>> } | { error: unknown };
                 try {
                     form = await readUploadForm(request, deps.files, route);
                     const input = parseBody(route.action.input, { ...form.fields, file: form.file });
-                    return sendResult(reply, await route.action.run(deps, callerOf(request), input));
+                    outcome = { result: await route.action.run(deps, callerOf(request), input) };
                 } catch (error) {
-                    if (isClientError(error)) throw error;
-                    // An outage (store or database): the same body, as 503, so the client retries.
-                    if (isBlobStoreUnavailable(error) || isDatabaseUnavailable(error)) {
-                        request.log.warn({ err: error, url: route.url }, 'upload failed: a dependency is unavailable');
-                        return reply.code(503).header('retry-after', '5').send(route.failed);
-                    }
-                    request.log.error({ err: error, url: route.url }, 'upload failed');
-                    return reply.code(500).send(route.failed);
+                    outcome = { error };
                 } finally {
+                    // Before the answer: once a client has it, nothing of a refused upload is left.
                     await discardForm(deps.files, form);
                 }
+                if ('result' in outcome) return sendResult(reply, outcome.result);
+                const { error } = outcome;
+                if (isClientError(error)) throw error;
+                // An outage (store or database): the same body, as 503, so the client retries.
+                if (isBlobStoreUnavailable(error) || isDatabaseUnavailable(error)) {
+                    request.log.warn({ err: error, url: route.url }, 'upload failed: a dependency is unavailable');
+                    return reply.code(503).header('retry-after', '5').send(route.failed);
+                }
+                request.log.error({ err: error, url: route.url }, 'upload failed');
+                return reply.code(500).send(route.failed);
             });
         formRoute({
             url: '/v1/uploads',
