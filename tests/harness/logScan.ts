@@ -15,6 +15,12 @@ const SHAPES: Array<[string, RegExp]> = [
     ['base64 blob', /[A-Za-z0-9+/_-]{40,}={0,2}/g],
 ];
 
+/**
+ * Source file paths of stack traces: a checkout's directory may have a random name
+ * (`/tmp/tmp.3Xw0RO2Th2/sources/...`), which with the slashes reads like base64.
+ */
+const SOURCE_PATHS = /(?:file:\/\/)?(?:\/[\w.@+-]+)+\.[cm]?[jt]s\b(?::\d+)*/g;
+
 const looksRandom = (run: string) =>
     (run.match(/[0-9]/g)?.length ?? 0) >= 3 && (run.match(/[A-Z]/g)?.length ?? 0) >= 3 && (run.match(/[a-z]/g)?.length ?? 0) >= 3;
 
@@ -23,8 +29,9 @@ export function findSecrets(lines: string[], known: string[] = []): string[] {
     const findings: string[] = [];
     for (const line of lines) {
         for (const secret of known) if (secret && line.includes(secret)) findings.push(`known secret ${secret.slice(0, 8)}...: ${line}`);
+        const scanned = line.replace(SOURCE_PATHS, '<source>');
         for (const [what, shape] of SHAPES) {
-            const matches = shape.global ? [...line.matchAll(shape)].map((m) => m[0]).filter(looksRandom) : shape.test(line) ? [line] : [];
+            const matches = shape.global ? [...scanned.matchAll(shape)].map((m) => m[0]).filter(looksRandom) : shape.test(scanned) ? [line] : [];
             if (matches.length > 0) findings.push(`${what}: ${line}`);
         }
     }
