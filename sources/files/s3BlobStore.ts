@@ -19,6 +19,8 @@ import { createSpooler } from './spool.ts';
 import type { S3FilesConfig } from './storageConfig.ts';
 
 const STARTUP_CHECK_MS = 10_000;
+const S3_CONNECT_TIMEOUT_MS = 5_000;
+const S3_IDLE_TIMEOUT_MS = 30_000;
 
 /**
  * S3-compatible storage (AWS, MinIO, R2, Ceph...) through the AWS SDK. Credentials come from the
@@ -34,6 +36,9 @@ export function createS3BlobStore(config: S3FilesConfig): S3BlobStore {
         // S3-compatible server; checksums are sent only where the API requires one.
         requestChecksumCalculation: 'WHEN_REQUIRED',
         responseChecksumValidation: 'WHEN_REQUIRED',
+        // The SDK waits forever by default: a store that stops answering would hold requests.
+        // Idle time, not total time: a 100 MB transfer to a slow client may rightly take long.
+        requestHandler: { connectionTimeout: S3_CONNECT_TIMEOUT_MS, socketTimeout: S3_IDLE_TIMEOUT_MS },
     });
     const Bucket = config.bucket;
     const spooler = createSpooler(config.spoolDir);
