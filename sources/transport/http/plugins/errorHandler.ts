@@ -8,6 +8,21 @@ export const DATABASE_UNAVAILABLE = { error: 'Service Unavailable', message: 'Da
 /** The same for requests that needed the S3 store. */
 export const STORE_UNAVAILABLE = { error: 'Service Unavailable', message: 'File storage unavailable, try again shortly', statusCode: 503 };
 
+/** Seconds a client is told to wait before retrying while a dependency is down. */
+const RETRY_AFTER_SECONDS = '5';
+
+/** The dependency whose outage `error` is (not a bug: the client may retry), with its answer. */
+export function unavailableDependency(error: unknown): { what: string; body: object } | undefined {
+    if (isBlobStoreUnavailable(error)) return { what: 'file storage', body: STORE_UNAVAILABLE };
+    if (isDatabaseUnavailable(error)) return { what: 'database', body: DATABASE_UNAVAILABLE };
+    return undefined;
+}
+
+/** 503 with a hint of when to try again: nothing was half-written (every write is one transaction). */
+export function sendUnavailable(reply: FastifyReply, body: object) {
+    return reply.code(503).header('retry-after', RETRY_AFTER_SECONDS).send(body);
+}
+
 /**
  * Error and 404 bodies exactly as upstream sends them (spec rest.md §1.7-§1.8). Client mistakes
  * keep their 4xx status and message; anything else is logged and answered with a generic 500
@@ -24,15 +39,10 @@ export function registerErrorHandlers(app: FastifyInstance, withNotFound = true)
             return reply.code(status).send({ error: error.name || 'Error', message: clientMessage(error, request.headers), statusCode: status });
         }
         const route = request.routeOptions.url ?? 'unmatched';
-        // A database outage is not a bug: the client may retry, and nothing was half-written
-        // (every write is one transaction), so it gets 503 with a hint of when to try again.
-        if (isBlobStoreUnavailable(error)) {
-            request.log.warn({ err: error, method: request.method, route }, 'request failed: file storage unavailable');
-            return reply.code(503).header('retry-after', '5').send(STORE_UNAVAILABLE);
-        }
-        if (isDatabaseUnavailable(error)) {
-            request.log.warn({ err: error, method: request.method, route }, 'request failed: database unavailable');
-            return reply.code(503).header('retry-after', '5').send(DATABASE_UNAVAILABLE);
+        const outage = unavailableDependency(error);
+        if (outage) {
+            request.log.warn({ err: error, method: request.method, route }, `request failed: ${outage.what} unavailable`);
+            return sendUnavailable(reply, outage.body);
         }
         request.log.error({ err: error, method: request.method, route }, 'request failed');
         return reply.code(500).send({

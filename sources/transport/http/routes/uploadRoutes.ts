@@ -6,8 +6,6 @@ import { AVATAR_MAX_BYTES, avatarTooLarge, uploadAvatar } from '../../../actions
 import { categoryLimit, sizeExceeded, UPLOAD_MAX_BYTES, uploadCreate } from '../../../actions/upload/uploadCreate.ts';
 import { uploadDelete } from '../../../actions/upload/uploadDelete.ts';
 import { uploadDownload } from '../../../actions/upload/uploadDownload.ts';
-import { isBlobStoreUnavailable } from '../../../files/unavailable.ts';
-import { isDatabaseUnavailable } from '../../../storage/unavailable.ts';
 import { uploadGet } from '../../../actions/upload/uploadGet.ts';
 import { uploadList } from '../../../actions/upload/uploadList.ts';
 import { uploadIdParams } from '../../../actions/upload/uploadSchemas.ts';
@@ -15,6 +13,7 @@ import type { Deps } from '../../../deps.ts';
 import { callerOf, declaredLength, parseBody, sendBlob, sendResult } from '../fileReplies.ts';
 import { httpAction, NO_BODY_LIMIT } from '../httpAction.ts';
 import type { Authenticate } from '../plugins/authenticate.ts';
+import { sendUnavailable, unavailableDependency } from '../plugins/errorHandler.ts';
 import { discardForm, readUploadForm, type UploadForm } from '../uploadForm.ts';
 
 /** Boundaries, part headers and the small fields around the file. */
@@ -73,9 +72,9 @@ export function uploadRoutes(app: FastifyInstance, deps: Deps, authenticate: Aut
                 const { error } = outcome;
                 if (isClientError(error)) throw error;
                 // An outage (store or database): the same body, as 503, so the client retries.
-                if (isBlobStoreUnavailable(error) || isDatabaseUnavailable(error)) {
+                if (unavailableDependency(error)) {
                     request.log.warn({ err: error, url: route.url }, 'upload failed: a dependency is unavailable');
-                    return reply.code(503).header('retry-after', '5').send(route.failed);
+                    return sendUnavailable(reply, route.failed);
                 }
                 request.log.error({ err: error, url: route.url }, 'upload failed');
                 return reply.code(500).send(route.failed);
