@@ -112,7 +112,7 @@ export async function createDeps(config: Config, options: CreateDepsOptions = {}
             revocations,
             keyTree: createKeyTree(masterSecret),
             oauthState: createOAuthStateTokens(masterSecret),
-            tickets: createWsTickets(masterSecret),
+            tickets: createWsTickets(masterSecret, cluster.ticketNonces),
             io,
             cluster,
             events,

@@ -6,11 +6,13 @@ import { createRedisLink } from './redisLink.ts';
 import { createRedisRevocationFeed } from './redisRevocationFeed.ts';
 import { createRedisSessionStops } from './redisSessionStops.ts';
 import { createRedisSweepLease } from './redisSweepLease.ts';
+import { createRedisTicketNonces } from './redisTicketNonces.ts';
 import { createRedisUploadRequests } from './redisUploadRequests.ts';
 import { createMemoryRevocationFeed, type RevocationFeed } from './revocationFeed.ts';
 import { createMemorySessionStops, type SessionStops } from './sessionStops.ts';
 import { createStreamsAdapter } from './streamsAdapter.ts';
 import { soleNodeLease, type SweepLease } from './sweepLease.ts';
+import { createMemoryTicketNonces, type TicketNonces } from './ticketNonces.ts';
 import { createMemoryUploadRequests, type UploadRequestLimiter } from './uploadRequests.ts';
 
 /** Upstream's stream name; every Redis name of a cluster derives from its prefix. */
@@ -24,10 +26,11 @@ export type RedisHealth = 'none' | 'up' | 'down';
 
 /**
  * What differs between one node and many: the Socket.IO adapter, the stop registry, the sweep
- * lease, the upload-request limit, the token revocation feed. Everything else a node keeps for
- * itself is either correct per node (the token signature cache: a signature's validity depends
- * only on the shared master secret; revocations are checked after it, from a cache the feed
- * evicts) or per node on purpose (ActivityCache debounce: writes are idempotent, GREATEST).
+ * lease, the upload-request limit, the used WebSocket tickets, the token revocation feed.
+ * Everything else a node keeps for itself is either correct per node (the token signature
+ * cache: a signature's validity depends only on the shared master secret; revocations are
+ * checked after it, from a cache the feed evicts) or per node on purpose (ActivityCache
+ * debounce: writes are idempotent, GREATEST).
  */
 export interface Cluster {
     /** Undefined: Socket.IO's in-memory adapter. */
@@ -35,6 +38,7 @@ export interface Cluster {
     sessionStops: SessionStops;
     sweepLease: SweepLease;
     uploadRequests: UploadRequestLimiter;
+    ticketNonces: TicketNonces;
     revocations: RevocationFeed;
     /**
      * For libraries that count in Redis themselves (@fastify/rate-limit): the command connection
@@ -62,6 +66,7 @@ export function createCluster(config: Pick<Config, 'redisUrl'>, log: Logger, opt
             sessionStops: createMemorySessionStops(),
             sweepLease: soleNodeLease,
             uploadRequests: createMemoryUploadRequests(),
+            ticketNonces: createMemoryTicketNonces(),
             revocations: createMemoryRevocationFeed(),
             sharedCounters: undefined,
             health: async () => 'none',
@@ -78,6 +83,7 @@ export function createCluster(config: Pick<Config, 'redisUrl'>, log: Logger, opt
         sessionStops: createRedisSessionStops(link, `${prefix}:`, log),
         sweepLease: createRedisSweepLease(link, `${prefix}:lease:presence-timeout`),
         uploadRequests: createRedisUploadRequests(link, `${prefix}:`, log),
+        ticketNonces: createRedisTicketNonces(link, `${prefix}:`, log),
         revocations: createRedisRevocationFeed(link, revocationChannel(prefix), log),
         sharedCounters: { redis: link.commands, keyPrefix: `${prefix}:rate-limit:` },
         health: async () => ((await link.ping()) ? 'up' : 'down'),

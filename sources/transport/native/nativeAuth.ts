@@ -68,7 +68,7 @@ export async function authenticateUpgrade(
     let userId: string;
     const ticket = query.get('ticket');
     if (ticket) {
-        const owner = deps.tickets.redeem(ticket);
+        const owner = await deps.tickets.redeem(ticket);
         if (!owner) return { ok: false, status: 401, message: 'Invalid or expired ticket' };
         userId = owner;
     } else {
