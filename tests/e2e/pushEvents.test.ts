@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../sources/monitoring/log.ts';
 import { request } from '../harness/http.ts';
 import { login } from '../harness/keyClient.ts';
+import { connectNative } from '../harness/nativeClient.ts';
 import { captureLines, findSecrets } from '../harness/logScan.ts';
 import { createSession } from '../harness/sessions.ts';
 import { connectSocket, roundTrip, type TestSocket } from '../harness/socketClient.ts';
@@ -99,6 +100,23 @@ describe('session push events (spec rest.md §3.4)', () => {
         // Back in the background, the next event is pushed again.
         await setAppState(app, 'background');
         expect((await pushEvent(account, sessionId)).body).toEqual({ success: true, result: 'sent', tokens: 1 });
+    });
+
+    it('counts a native WebSocket app that reports its foreground state, like a Socket.IO app', async () => {
+        standIn.on('POST', SEND, expoTickets());
+        const { account, sessionId, app } = await user(1);
+        app.close();
+        const native = await connectNative(server.url, { query: { token: account.token } });
+        try {
+            // Connected but silent about its state: unknown, so the push goes out (nothing missed).
+            expect((await pushEvent(account, sessionId)).body).toEqual({ success: true, result: 'sent', tokens: 1 });
+            native.emit('app-state', { state: 'active' });
+            await native.emitWithAck('ping');
+            expect((await pushEvent(account, sessionId)).body).toEqual({ success: true, result: 'suppressed', reason: 'active-ui-client' });
+            expect(await native.next('ephemeral', (e: any) => e.type === 'session-event')).toMatchObject({ sessionId, kind: 'done' });
+        } finally {
+            native.close();
+        }
     });
 
     it('does not count the session or daemon sockets as someone watching', async () => {

@@ -24,15 +24,16 @@ describe('POST /v1/auth/refresh (spec workers.md §2.4)', () => {
         expect((await account.request('POST', '/v1/auth/refresh', { raw: '', headers: { 'content-type': 'application/json' } })).status).toBe(200);
     });
 
-    it('refuses missing, invalid and revoked tokens', async () => {
-        expect(await server.request('POST', '/v1/auth/refresh')).toMatchObject({ status: 401, body: { error: 'Missing authorization header' } });
-        expect(await server.request('POST', '/v1/auth/refresh', { token: 'not-a-token' })).toMatchObject({ status: 401, body: { error: 'Invalid token' } });
+    it('refuses missing, invalid and revoked tokens with the body the Workers clients read', async () => {
+        const refused = (error: string) => ({ status: 401, body: { success: false, error, code: 'TOKEN_INVALID' } });
+        expect(await server.request('POST', '/v1/auth/refresh')).toMatchObject(refused('Missing authorization header'));
+        expect(await server.request('POST', '/v1/auth/refresh', { token: 'not-a-token' })).toMatchObject(refused('Invalid token'));
 
         const account = await server.account();
         const earlier = (await account.request('POST', '/v1/auth/refresh')).body.token;
         expect(await server.deps.revocations.revoke(account.userId)).not.toBeNull();
         for (const token of [account.token, earlier]) {
-            expect(await server.request('POST', '/v1/auth/refresh', { token })).toMatchObject({ status: 401, body: { error: 'Invalid token' } });
+            expect(await server.request('POST', '/v1/auth/refresh', { token })).toMatchObject(refused('Invalid token'));
         }
     });
 });

@@ -12,21 +12,33 @@ const BEARER = 'Bearer ';
 /** Marks the preHandler, so the API document can tell which routes need a token. */
 const BEARER_AUTH = Symbol('bearer auth');
 
-/** preHandler for protected routes: exact upstream 401 bodies (spec rest.md §1.6). */
-export function createAuthenticate(tokens: TokenService) {
+/** The JSON a refused request gets, from the reason upstream names. */
+export type RefusalBody = (error: string) => Record<string, unknown>;
+
+/** Upstream's 401 bodies (spec rest.md §1.6). */
+const upstreamRefusal: RefusalBody = (error) => ({ error });
+
+/**
+ * The Workers-generation clients' refresh call reads `{success:false, error, code}` (spec
+ * workers.md §2.2). Tokens here do not expire, so the code is always TOKEN_INVALID.
+ */
+export const workersRefreshRefusal: RefusalBody = (error) => ({ success: false, error, code: 'TOKEN_INVALID' });
+
+/** preHandler for protected routes; `refusal` shapes the 401 bodies (upstream's by default). */
+export function createAuthenticate(tokens: TokenService, refusal: RefusalBody = upstreamRefusal) {
     const authenticate = async function authenticate(request: FastifyRequest, reply: FastifyReply) {
         const header = request.headers.authorization;
         if (typeof header !== 'string' || !header.startsWith(BEARER)) {
-            return reply.code(401).send({ error: 'Missing authorization header' });
+            return reply.code(401).send(refusal('Missing authorization header'));
         }
         let verified;
         try {
             verified = await tokens.verify(header.slice(BEARER.length));
         } catch (error) {
             request.log.error({ err: error }, 'token verification failed unexpectedly');
-            return reply.code(401).send({ error: 'Authentication failed' });
+            return reply.code(401).send(refusal('Authentication failed'));
         }
-        if (!verified) return reply.code(401).send({ error: 'Invalid token' });
+        if (!verified) return reply.code(401).send(refusal('Invalid token'));
         request.userId = verified.userId;
     };
     return Object.assign(authenticate, { [BEARER_AUTH]: true as const });
