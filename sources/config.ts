@@ -21,6 +21,10 @@ const envSchema = z.object({
         z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL').optional(),
     ),
     DB_PROVIDER: z.preprocess(emptyAsUndefined, z.enum(['pglite', 'postgres']).optional()),
+    DATABASE_QUERY_TIMEOUT_MS: z.preprocess(
+        emptyAsUndefined,
+        z.coerce.number().int().refine((ms) => ms === 0 || (ms >= 100 && ms <= 3_600_000), 'must be 0 (none) or 100-3600000').default(10_000),
+    ),
     REDIS_URL: z.preprocess(
         emptyAsUndefined,
         z.url({ protocol: /^rediss?$/, hostname: /^.+$/, error: 'must be a redis:// or rediss:// URL' }).optional(),
@@ -62,7 +66,11 @@ export const CONFIG_ENV_NAMES: readonly string[] = Object.keys(envSchema.shape);
 
 export type DatabaseConfig =
     | { kind: 'pglite'; dir: string }
-    | { kind: 'postgres'; url: string; schema: string };
+    /**
+     * `queryTimeoutMs`: how long a statement of a request may go unanswered before its connection
+     * is given up (503); 0: no deadline. Migrations, backup and restore are not bound by it.
+     */
+    | { kind: 'postgres'; url: string; schema: string; queryTimeoutMs: number };
 
 export type Config = Readonly<{
     /** Undefined only in embedded mode, where main.ts loads or creates DATA_DIR/master-secret. */
@@ -152,7 +160,7 @@ function databaseConfig(e: z.infer<typeof envSchema>): DatabaseConfig {
     if (!/^[A-Za-z_][A-Za-z0-9_]{0,62}$/.test(schema)) {
         throw new ConfigError(`Invalid configuration:\n  DATABASE_URL: schema "${schema}" is not a plain identifier`);
     }
-    return { kind: 'postgres', url: url.toString(), schema };
+    return { kind: 'postgres', url: url.toString(), schema, queryTimeoutMs: e.DATABASE_QUERY_TIMEOUT_MS };
 }
 
 function webAppConfig(e: z.infer<typeof envSchema>): WebAppConfig | undefined {

@@ -81,7 +81,7 @@ export async function createDeps(config: Config, options: CreateDepsOptions = {}
     const metrics = createMetrics();
     const db = await createDb(config.database, queryTimer(metrics));
     try {
-        if (options.migrate ?? true) await migrate(db.sql, log);
+        if (options.migrate ?? true) await migrate(db.longSql, log);
         // Checked before anything starts: an unreachable bucket stops start-up naming the variable.
         const files = await createBlobStore(config.files);
         await files.init();

@@ -30,7 +30,7 @@ export async function startAdminServer(deps: Deps): Promise<{ close(): Promise<v
     routes.get('/doctor', async () => describeSetup(deps));
     routes.post('/backup', (_request, reply) => {
         const out = new PassThrough();
-        dumpDatabase(deps.db.sql, writerTo(out)).then(
+        dumpDatabase(deps.db.longSql, writerTo(out)).then(
             () => out.end(),
             (error: unknown) => {
                 deps.log.error({ err: error }, 'admin backup failed');

@@ -28,7 +28,7 @@ export async function backup(config: Config, file: string): Promise<string> {
             const db = await createDb(config.database);
             const out = createWriteStream(partial, { mode: 0o600 });
             try {
-                await dumpDatabase(db.sql, writerTo(out));
+                await dumpDatabase(db.longSql, writerTo(out));
             } finally {
                 await new Promise<void>((resolve) => out.end(() => resolve()));
                 await db.close();
@@ -59,9 +59,9 @@ export async function restore(config: Config, file: string): Promise<number> {
     }
     const db = await createDb(config.database);
     try {
-        await migrate(db.sql, createLogger('warn'));
+        await migrate(db.longSql, createLogger('warn'));
         const lines = createInterface({ input: createReadStream(file), crlfDelay: Infinity })[Symbol.asyncIterator]();
-        const { rows } = await restoreDatabase(db.sql, lines);
+        const { rows } = await restoreDatabase(db.longSql, lines);
         return rows;
     } catch (error) {
         if (error instanceof DumpError) throw new CliError(`${file}: ${error.message}`);

@@ -19,8 +19,9 @@ import { createSpooler } from './spool.ts';
 import type { S3FilesConfig } from './storageConfig.ts';
 
 const STARTUP_CHECK_MS = 10_000;
+/** /ready's: a probe wants an answer, and the request is not left running after it. */
+const HEALTH_CHECK_MS = 2_000;
 const S3_CONNECT_TIMEOUT_MS = 5_000;
-const S3_IDLE_TIMEOUT_MS = 30_000;
 
 /**
  * S3-compatible storage (AWS, MinIO, R2, Ceph...) through the AWS SDK. Credentials come from the
@@ -38,8 +39,20 @@ export function createS3BlobStore(config: S3FilesConfig): S3BlobStore {
         responseChecksumValidation: 'WHEN_REQUIRED',
         // The SDK waits forever by default: a store that stops answering would hold requests.
         // Idle time, not total time: a 100 MB transfer to a slow client may rightly take long.
-        requestHandler: { connectionTimeout: S3_CONNECT_TIMEOUT_MS, socketTimeout: S3_IDLE_TIMEOUT_MS },
+        // (S3_IDLE_TIMEOUT_MS; each of the SDK's three attempts waits it out.)
+        requestHandler: { connectionTimeout: S3_CONNECT_TIMEOUT_MS, socketTimeout: config.idleTimeoutMs },
     });
+    // files/unavailable.ts knows the store's errors by the SDK's `$metadata`, which the retry
+    // step adds; a request it does not retry (a streamed upload) fails without it, a store that
+    // stopped answering included: every error of this client gets the mark.
+    client.middlewareStack.add(
+        (next) => (args) =>
+            next(args).catch((error: unknown) => {
+                if (error && typeof error === 'object' && !('$metadata' in error)) Object.assign(error, { $metadata: {} });
+                throw error;
+            }),
+        { step: 'initialize', name: 'markStoreErrors' },
+    );
     const Bucket = config.bucket;
     const spooler = createSpooler(config.spoolDir);
 
@@ -65,7 +78,8 @@ export function createS3BlobStore(config: S3FilesConfig): S3BlobStore {
                 throw new ConfigError(`Invalid configuration:\n  ${startupProblem(config, error)}`);
             }
         },
-        health: () => client.send(new HeadBucketCommand({ Bucket })).then(() => true, () => false),
+        health: () =>
+            client.send(new HeadBucketCommand({ Bucket }), { abortSignal: AbortSignal.timeout(HEALTH_CHECK_MS) }).then(() => true, () => false),
         async putFile(key, file, contentType) {
             try {
                 await client.send(

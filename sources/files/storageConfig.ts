@@ -33,6 +33,8 @@ export interface S3FilesConfig extends CommonFilesConfig {
     forcePathStyle: boolean;
     /** Base of public avatar URLs: `${publicUrl}/<key>`. */
     publicUrl: string;
+    /** Silence on a connection to the store, mid-request or mid-response, before it is given up. */
+    idleTimeoutMs: number;
 }
 
 const emptyAsUndefined = (value: unknown) => (value === '' ? undefined : value);
@@ -60,6 +62,7 @@ export const s3EnvShape = {
     ),
     S3_REGION: z.preprocess(emptyAsUndefined, z.string().default('us-east-1')),
     S3_PUBLIC_URL: z.preprocess(emptyAsUndefined, z.url({ protocol: /^https?$/ }).optional()),
+    S3_IDLE_TIMEOUT_MS: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(100).max(3_600_000).default(30_000)),
 };
 
 type S3Env = z.output<z.ZodObject<typeof s3EnvShape>>;
@@ -91,6 +94,7 @@ export function filesConfig(env: S3Env, dataDir: string, publicUrl: string | und
         secretKey,
         forcePathStyle,
         publicUrl: (env.S3_PUBLIC_URL ?? bucketUrl).replace(/\/+$/, ''),
+        idleTimeoutMs: env.S3_IDLE_TIMEOUT_MS,
         ...common,
     };
 }

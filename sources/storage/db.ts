@@ -4,6 +4,7 @@ import type pg from 'pg';
 import type { DatabaseConfig } from '../config.ts';
 import { PrismaClient } from '../generated/prisma/client.ts';
 import { timeAdapter, timeSql, type QueryTimer } from '../monitoring/queryTiming.ts';
+import { deadlineClient, NO_DEADLINE_MS } from './deadlineClient.ts';
 import type { SqlClient } from './sqlClient.ts';
 
 export type Prisma = InstanceType<typeof PrismaClient>;
@@ -11,7 +12,13 @@ export type Prisma = InstanceType<typeof PrismaClient>;
 export interface Db {
     readonly kind: DatabaseConfig['kind'];
     readonly prisma: Prisma;
+    /** Statements of requests: each bounded by the database's `queryTimeoutMs` (Postgres). */
     readonly sql: SqlClient;
+    /**
+     * The same database with no statement deadline, for work whose statements may rightly run
+     * for minutes: migrations, backup, restore.
+     */
+    readonly longSql: SqlClient;
     /** Connections of the Postgres pool (PGlite has exactly one, always open). */
     poolStats?(): PoolStats;
     close(): Promise<void>;
@@ -25,6 +32,8 @@ export interface PoolStats {
 
 /** How long a request waits for a Postgres connection before it fails (503). */
 const CONNECT_TIMEOUT_MS = 5_000;
+/** Idle time before TCP keep-alive probes start (the system default is two hours). */
+const KEEP_ALIVE_DELAY_MS = 10_000;
 
 /** Runs each statement as is; metrics pass their own timer. */
 const untimed: QueryTimer = (run) => run();
@@ -36,7 +45,7 @@ const untimed: QueryTimer = (run) => run();
  * keys and ciphertext into the logs.
  */
 export async function createDb(config: DatabaseConfig, time: QueryTimer = untimed): Promise<Db> {
-    return config.kind === 'pglite' ? openPglite(config.dir, time) : openPostgres(config.url, config.schema, time);
+    return config.kind === 'pglite' ? openPglite(config.dir, time) : openPostgres(config, time);
 }
 
 async function openPglite(dir: string, time: QueryTimer): Promise<Db> {
@@ -52,6 +61,7 @@ async function openPglite(dir: string, time: QueryTimer): Promise<Db> {
         kind: 'pglite',
         prisma,
         sql,
+        longSql: sql,
         async close() {
             await prisma.$disconnect();
             await pglite.close();
@@ -77,7 +87,7 @@ function pgliteSql(client: PgliteQueryable & Partial<Pick<PGlite, 'transaction'>
     };
 }
 
-async function openPostgres(url: string, schema: string, time: QueryTimer): Promise<Db> {
+async function openPostgres({ url, schema, queryTimeoutMs }: Extract<DatabaseConfig, { kind: 'postgres' }>, time: QueryTimer): Promise<Db> {
     const [{ PrismaPg }, { default: pg }] = await Promise.all([import('@prisma/adapter-pg'), import('pg')]);
     const pool = new pg.Pool({
         connectionString: url,
@@ -88,6 +98,12 @@ async function openPostgres(url: string, schema: string, time: QueryTimer): Prom
         // gives up. Keep-alive finds a connection whose peer vanished without a word.
         connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
         keepAlive: true,
+        keepAliveInitialDelayMillis: KEEP_ALIVE_DELAY_MS,
+        // A database that accepts connections but stops answering (a network black hole, a
+        // hung server) is only found by a deadline: a statement unanswered this long fails
+        // (503) and its connection is closed (deadlineClient.ts). Prisma's statements too.
+        ...(queryTimeoutMs > 0 && { query_timeout: queryTimeoutMs }),
+        Client: deadlineClient(pg.Client),
     });
     // An idle client's connection error must not crash the process; the next query reports it.
     pool.on('error', () => {});
@@ -96,6 +112,7 @@ async function openPostgres(url: string, schema: string, time: QueryTimer): Prom
         kind: 'postgres',
         prisma,
         sql: timeSql(poolSql(pool), time),
+        longSql: timeSql(poolSql(pool, { query_timeout: NO_DEADLINE_MS }), time),
         poolStats: () => ({ open: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
         async close() {
             await prisma.$disconnect();
@@ -104,36 +121,41 @@ async function openPostgres(url: string, schema: string, time: QueryTimer): Prom
     };
 }
 
-function poolSql(pool: pg.Pool): SqlClient {
+/** `deadline` overrides the pool's `query_timeout` per statement (longSql's none). */
+type Deadline = { query_timeout?: number };
+
+function poolSql(pool: pg.Pool, deadline: Deadline = {}): SqlClient {
     return {
-        ...pgQueryable(pool),
+        ...pgQueryable(pool, deadline),
         async transaction<T>(fn: (sql: SqlClient) => Promise<T>) {
             const conn = await pool.connect();
+            let broken: Error | undefined;
             try {
-                await conn.query('BEGIN');
+                await conn.query({ text: 'BEGIN', ...deadline });
                 const result = await fn({
-                    ...pgQueryable(conn),
+                    ...pgQueryable(conn, deadline),
                     transaction: () => Promise.reject(new Error('nested transactions are not supported')),
                 });
-                await conn.query('COMMIT');
+                await conn.query({ text: 'COMMIT', ...deadline });
                 return result;
             } catch (error) {
-                await conn.query('ROLLBACK').catch(() => {});
+                // A connection that cannot even roll back is not given to the next caller.
+                await conn.query({ text: 'ROLLBACK', ...deadline }).catch((rollbackError: Error) => (broken = rollbackError));
                 throw error;
             } finally {
-                conn.release();
+                conn.release(broken);
             }
         },
     };
 }
 
-function pgQueryable(client: pg.Pool | pg.PoolClient): Omit<SqlClient, 'transaction'> {
+function pgQueryable(client: pg.Pool | pg.PoolClient, deadline: Deadline): Omit<SqlClient, 'transaction'> {
     return {
         async query<Row>(text: string, params?: unknown[], name?: string) {
-            return (await client.query(name ? { name, text, values: params } : { text, values: params })).rows as Row[];
+            return (await client.query({ ...(name && { name }), text, values: params, ...deadline })).rows as Row[];
         },
         async exec(script: string) {
-            await client.query(script);
+            await client.query({ text: script, ...deadline });
         },
     };
 }

@@ -4,7 +4,8 @@
  * statement. Transports answer the first with 503 (try again) and the second with 500.
  *
  * The error comes in many wrappings: node-postgres and Node's socket errors as they are, and
- * Prisma's, which wrap the driver's in `cause` chains and map them to their own codes.
+ * Prisma's, which wrap the driver's in `cause` chains (or, for raw statements, `meta`) and map
+ * them to their own codes.
  */
 
 /** Node socket errors on connect or mid-query. */
@@ -32,18 +33,36 @@ const PG_MESSAGES = [
     'canceling statement due to statement timeout',
 ];
 
+/**
+ * Prisma's P2028 (Transaction API error) when a transaction ran out of time: it could not get a
+ * connection within `maxWait`, or its statements outlasted `timeout` (a database that stopped
+ * answering: its own deadline may not have fired yet). Its other kinds are bugs.
+ */
+const TX_OUT_OF_TIME = /in the given time|on an expired transaction/;
+
 export function isDatabaseUnavailable(error: unknown): boolean {
     const seen = new Set<unknown>();
     for (let current = error; current && typeof current === 'object' && !seen.has(current); ) {
         seen.add(current);
-        const e = current as { code?: unknown; kind?: unknown; message?: unknown; name?: unknown; cause?: unknown; originalCode?: unknown };
+        const e = current as {
+            code?: unknown;
+            kind?: unknown;
+            message?: unknown;
+            name?: unknown;
+            cause?: unknown;
+            originalCode?: unknown;
+            meta?: { driverAdapterError?: unknown };
+        };
         if (typeof e.code === 'string' && (NETWORK_CODES.has(e.code) || PRISMA_CODES.has(e.code))) return true;
         if (typeof e.code === 'string' && /^[0-9A-Z]{5}$/.test(e.code) && isUnavailableSqlState(e.code)) return true;
         if (typeof e.originalCode === 'string' && isUnavailableSqlState(e.originalCode)) return true;
         if (typeof e.kind === 'string' && ADAPTER_KINDS.has(e.kind)) return true;
         if (e.name === 'PrismaClientInitializationError') return true;
+        if (e.code === 'P2028' && typeof e.message === 'string' && TX_OUT_OF_TIME.test(e.message)) return true;
         if (typeof e.message === 'string' && PG_MESSAGES.some((text) => (e.message as string).includes(text))) return true;
         if (current instanceof AggregateError && current.errors.some(isDatabaseUnavailable)) return true;
+        // A failed raw statement (P2010) carries the adapter's error in `meta`, not in `cause`.
+        if (e.meta?.driverAdapterError && isDatabaseUnavailable(e.meta.driverAdapterError)) return true;
         current = e.cause;
     }
     return false;

@@ -1,6 +1,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { inTx } from '../../sources/storage/inTx.ts';
 import { allocateUserSeq, RowNotFoundError } from '../../sources/storage/seq.ts';
+import { isDatabaseUnavailable } from '../../sources/storage/unavailable.ts';
+import { usesPostgres } from '../harness/testDatabase.ts';
 import { useTestServer } from '../harness/useTestServer.ts';
 
 describe('inTx and sequence allocation', () => {
@@ -76,5 +78,32 @@ describe('inTx and sequence allocation', () => {
         expect(new Set(sorted).size).toBe(10);
         expect(sorted[9]! - sorted[0]!).toBe(9);
         await expect(inTx(prisma(), log(), ({ tx }) => allocateUserSeq(tx, 'missing'))).rejects.toThrow(RowNotFoundError);
+    });
+});
+
+/**
+ * DATABASE_QUERY_TIMEOUT_MS bounds the statements of requests (a silent database is
+ * outages.test.ts's), never the long work of migrations, backup and restore (`longSql`).
+ */
+describe.skipIf(!usesPostgres())('the statement deadline', () => {
+    const server = useTestServer({ env: { DATABASE_QUERY_TIMEOUT_MS: '1000' } });
+    const db = () => server.deps.db;
+
+    it('fails a statement that outlives it as an outage, and the pool goes on', async () => {
+        const error = await db().sql.query('SELECT pg_sleep(1.5)').catch((e: unknown) => e);
+        expect(isDatabaseUnavailable(error)).toBe(true);
+        // Prisma's statements run on the same pool, under the same deadline.
+        expect(isDatabaseUnavailable(await db().prisma.$queryRawUnsafe('SELECT pg_sleep(1.5)').catch((e: unknown) => e))).toBe(true);
+        await Promise.all(Array.from({ length: 12 }, () => db().sql.query('SELECT 1')));
+        expect(await db().prisma.account.count()).toBeGreaterThanOrEqual(0);
+    });
+
+    it('leaves long work alone: longSql statements and transactions have none', async () => {
+        expect(await db().longSql.query('SELECT pg_sleep(1.2)::text AS slept')).toEqual([{ slept: '' }]);
+        const inTransaction = await db().longSql.transaction(async (tx) => {
+            await tx.exec('SELECT pg_sleep(1.2)');
+            return tx.query<{ one: number }>('SELECT 1 AS one');
+        });
+        expect(inTransaction).toEqual([{ one: 1 }]);
     });
 });

@@ -2,9 +2,10 @@ import { createServer, connect, type Server, type Socket } from 'node:net';
 
 /**
  * A TCP forwarder the test controls: a stand-in for a load balancer in front of the nodes, or
- * for the network between a node and Redis. It can drop every connection (a network blip), be
- * pointed at another backend (the balancer picks another node), or stop listening and listen
- * again on the same port (an outage and its end), all without touching the shared services.
+ * for the network between a node and Redis, Postgres or S3. It can drop every connection (a
+ * network blip), be pointed at another backend (the balancer picks another node), stop listening
+ * and listen again on the same port (an outage and its end), or swallow every byte while keeping
+ * the connections open (a backend that stops answering), all without touching the shared services.
  */
 export interface TcpProxy {
     readonly port: number;
@@ -18,24 +19,51 @@ export interface TcpProxy {
     cut(): Promise<void>;
     /** Listens again on the same port. */
     restore(): Promise<void>;
+    /**
+     * A black hole: every open connection and every new one stays open but carries nothing
+     * either way, its bytes read and dropped, so that a peer waits for an answer that never
+     * comes (no reset, no refusal, keep-alive probes answered). What is sent meanwhile is lost.
+     */
+    blackhole(): void;
+    /**
+     * New connections reach the backend again. Those that were in the hole stay there, as if
+     * the backend behind them had vanished with what they sent: only their owner can end them.
+     */
+    forward(): void;
     close(): Promise<void>;
 }
 
 export async function startTcpProxy(targetPort: number): Promise<TcpProxy> {
     let target = targetPort;
+    let swallowing = false;
     const open = new Set<Socket>();
+    const pairs = new Set<{ client: Socket; upstream: Socket }>();
     const track = (socket: Socket) => {
         open.add(socket);
         socket.on('close', () => open.delete(socket));
         socket.on('error', () => socket.destroy());
     };
+    /** Reads and drops: no pipe, no data listener, flowing. */
+    const swallow = (socket: Socket) => {
+        socket.unpipe();
+        socket.resume();
+    };
     const server: Server = createServer((client) => {
-        const upstream = connect(target, '127.0.0.1');
         track(client);
+        if (swallowing) {
+            swallow(client);
+            return;
+        }
+        const upstream = connect(target, '127.0.0.1');
         track(upstream);
+        const pair = { client, upstream };
+        pairs.add(pair);
         client.pipe(upstream);
         upstream.pipe(client);
-        client.on('close', () => upstream.destroy());
+        client.on('close', () => {
+            upstream.destroy();
+            pairs.delete(pair);
+        });
         upstream.on('close', () => client.destroy());
     });
     const listen = (port: number) =>
@@ -68,6 +96,17 @@ export async function startTcpProxy(targetPort: number): Promise<TcpProxy> {
         dropConnections,
         cut,
         restore: () => listen(port),
+        blackhole() {
+            swallowing = true;
+            for (const { client, upstream } of pairs) {
+                swallow(client);
+                swallow(upstream);
+            }
+            pairs.clear();
+        },
+        forward() {
+            swallowing = false;
+        },
         close: cut,
     };
 }

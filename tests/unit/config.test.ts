@@ -21,9 +21,13 @@ describe('loadConfig', () => {
 
     it('switches to Postgres with DATABASE_URL and takes the Prisma-style schema parameter', () => {
         const config = loadConfig({ DATABASE_URL: 'postgresql://u@db:5432/happy?schema=tenant_1&sslmode=disable', HANDY_MASTER_SECRET: 's' });
-        expect(config.database).toEqual({ kind: 'postgres', url: 'postgresql://u@db:5432/happy?sslmode=disable', schema: 'tenant_1' });
+        expect(config.database).toEqual({ kind: 'postgres', url: 'postgresql://u@db:5432/happy?sslmode=disable', schema: 'tenant_1', queryTimeoutMs: 10_000 });
         expect(loadConfig({ DATABASE_URL: 'postgres://db/happy', HANDY_MASTER_SECRET: 's' }).database).toMatchObject({ schema: 'public' });
         expect(loadConfig({ DATABASE_URL: 'postgres://db/happy', DB_PROVIDER: 'pglite' }).database.kind).toBe('pglite');
+        const postgres = (ms: string) => loadConfig({ DATABASE_URL: 'postgres://db/happy', HANDY_MASTER_SECRET: 's', DATABASE_QUERY_TIMEOUT_MS: ms }).database;
+        expect(postgres('0')).toMatchObject({ queryTimeoutMs: 0 });
+        expect(postgres('1500')).toMatchObject({ queryTimeoutMs: 1500 });
+        expect(() => postgres('50')).toThrow(/DATABASE_QUERY_TIMEOUT_MS/);
     });
 
     it('stops with a message naming the variable', () => {

@@ -45,6 +45,22 @@ function harness() {
 }
 
 describe('MessageAppender', () => {
+    it('answers every append of a batch at once when the database is unreachable (no retry one by one)', async () => {
+        let statements = 0;
+        const sql = {
+            query: () => {
+                statements++;
+                return Promise.reject(new Error('Query read timeout'));
+            },
+        } as unknown as SqlClient;
+        const io = { to: () => ({ except: () => ({ emit: () => {} }) }) };
+        const appender = new MessageAppender(sql, createEventRouter(io as never, createLogger('silent')), 1);
+        const appends = ['s1', 's2', 's3'].map((sessionId) => appender.append({ accountId: 'a', sessionId, messages: [{ localId: sessionId, content: 'c' }] }));
+        const outcomes = await Promise.allSettled(appends);
+        expect(outcomes.map((outcome) => outcome.status)).toEqual(['rejected', 'rejected', 'rejected']);
+        expect(statements).toBe(1);
+    });
+
     it('writes a large batch of another session of the account at once, its updates in seq order', async () => {
         const { statements, emitted, send, turn, range } = harness();
         const first = send('s1', 'one');

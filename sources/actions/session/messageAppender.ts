@@ -3,6 +3,7 @@ import type { Metrics } from '../../monitoring/metrics.ts';
 import { retryConflicts } from '../../storage/inTx.ts';
 import { appendMessages, type AppendOutcome, type AppendRequest, type StoredMessage } from '../../storage/messageAppend.ts';
 import type { SqlClient } from '../../storage/sqlClient.ts';
+import { isDatabaseUnavailable } from '../../storage/unavailable.ts';
 
 /** Appends that arrive while batches commit wait for the next one; this caps a batch. */
 const MAX_BATCH = 256;
@@ -132,8 +133,10 @@ export class MessageAppender {
         try {
             await this.commit(batch);
         } catch (error) {
-            if (batch.length === 1) {
-                batch[0]!.reject(error);
+            // An outage fails the whole batch at once: retried one by one, each would wait out
+            // the statement deadline again, and the last ones would be answered only minutes later.
+            if (batch.length === 1 || isDatabaseUnavailable(error)) {
+                for (const item of batch) item.reject(error);
                 return;
             }
             // One bad request must not fail its neighbours: retry them one by one.

@@ -1,5 +1,6 @@
 import type { ExtendedError } from 'socket.io';
 import type { TokenService } from '../../auth/tokens.ts';
+import { isDatabaseUnavailable } from '../../storage/unavailable.ts';
 import { nativeSocketData } from '../native/engineBridge.ts';
 import type { AppSocket, ConnectionScope } from './socketTypes.ts';
 
@@ -30,7 +31,14 @@ export function createSocketAuth(tokens: TokenService) {
         if (clientType === 'machine-scoped' && !machineId) {
             return next(new Error('Machine ID required for machine-scoped clients'));
         }
-        const verified = typeof token === 'string' ? await tokens.verify(token).catch(() => null) : null;
+        let verified;
+        try {
+            verified = typeof token === 'string' ? await tokens.verify(token) : null;
+        } catch (error) {
+            // The revocation check reads the database: in its outage the token is not invalid
+            // (a client told so would drop it), the node just cannot tell yet.
+            return next(new Error(isDatabaseUnavailable(error) ? 'Service unavailable' : 'Invalid authentication token'));
+        }
         if (!verified) return next(new Error('Invalid authentication token'));
 
         let scope: ConnectionScope = { type: 'user-scoped' };

@@ -1,5 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { TokenService } from '../../../auth/tokens.ts';
+import { unavailableDependency } from './errorHandler.ts';
 
 declare module 'fastify' {
     interface FastifyRequest {
@@ -35,6 +36,9 @@ export function createAuthenticate(tokens: TokenService, refusal: RefusalBody = 
         try {
             verified = await tokens.verify(header.slice(BEARER.length));
         } catch (error) {
+            // The revocation check reads the database: its outage is a 503 (try again), never a
+            // 401, on which a client would drop credentials that are fine.
+            if (unavailableDependency(error)) throw error;
             request.log.error({ err: error }, 'token verification failed unexpectedly');
             return reply.code(401).send(refusal('Authentication failed'));
         }

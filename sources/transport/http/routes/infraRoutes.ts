@@ -1,6 +1,10 @@
 import type { FastifyInstance } from 'fastify';
 import type { Deps } from '../../../deps.ts';
+import { withTimeout } from '../../../utils/withTimeout.ts';
 import { addServerTiming } from '../plugins/requestContext.ts';
+
+/** A probe wants an answer, not a hung request: like each /ready check, a database that does not answer within this is down. */
+const HEALTH_CHECK_MS = 2_000;
 
 /**
  * `GET /` banner, `GET /health` with a database round trip (spec rest.md §1.9), and `GET /ready`
@@ -20,7 +24,7 @@ export function infraRoutes(app: FastifyInstance, deps: Deps): void {
     app.get('/health', async (request, reply) => {
         const timestamp = new Date().toISOString();
         try {
-            await deps.db.sql.query('SELECT 1');
+            await withTimeout(deps.db.sql.query('SELECT 1'), HEALTH_CHECK_MS);
             return reply.send({ status: 'ok', timestamp, service: 'happy-server' });
         } catch (error) {
             request.log.error({ err: error }, 'health check: database unreachable');
