@@ -47,10 +47,14 @@ describe(`HTTP fuzz (seed ${settings.seed}, ${settings.runs} runs per route)`, (
 
     it('answers every generated request without a 5xx, a logged error or a write it refused', { timeout: 3_600_000 }, async () => {
         let cases = 0;
+        const bounds = { query: 0, body: 0 };
         const failures: string[] = [];
         for (const [index, route] of routes.entries()) {
             const resource = resourceOf(route.path);
             const requests = requestArbitrary(route, fuzzer.token, idSource(resource, owned[0]!, ...owned.slice(1)), pinnedIds(resource, owned[0]!));
+            const boundary = boundaryRequests(route, fuzzer.token, pinnedIds(resource, owned[0]!));
+            bounds.query += boundary.query.length;
+            bounds.body += boundary.body.length;
             const failure = await fc.check(
                 fc.asyncProperty(requests, async (request) => {
                     cases++;
@@ -62,11 +66,19 @@ describe(`HTTP fuzz (seed ${settings.seed}, ${settings.runs} runs per route)`, (
                     expect(errors.lines.slice(errorsBefore), where).toEqual([]);
                     if (status >= 400) expect(changedTables(before, await print()), where).toEqual([]);
                 }),
-                { ...settings.parameters(index), examples: boundaryRequests(route, fuzzer.token, pinnedIds(resource, owned[0]!)).map((request) => [request]) },
+                // The boundary cases first, then as many random ones as without them (fast-check
+                // counts examples among numRuns).
+                {
+                    ...settings.parameters(index),
+                    numRuns: settings.runs + boundary.query.length + boundary.body.length,
+                    examples: [...boundary.query, ...boundary.body].map((request) => [request]),
+                },
             );
             if (failure.failed) failures.push(`${routeName(route)}: ${String(failure.errorInstance)}\n${fc.defaultReportMessage(failure)}`);
         }
-        console.log(`HTTP fuzz: ${cases} requests over ${routes.length} routes`);
+        console.log(
+            `HTTP fuzz: ${cases} requests over ${routes.length} routes, of them the boundary pass: ${bounds.query} query parameters and ${bounds.body} body fields (at any depth) at a bound`,
+        );
         // Every route is fuzzed before failing, so one run reports all the routes that break.
         expect(failures).toEqual([]);
     });

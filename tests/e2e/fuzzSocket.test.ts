@@ -3,9 +3,10 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../sources/monitoring/log.ts';
 import { eventsSettled } from '../../sources/transport/socket/pendingEvents.ts';
 import { changedTables, fingerprinter, type Fingerprint } from '../harness/fuzz/fingerprint.ts';
-import { idSource, registerRpcMethod, seedAccount, type OwnedIds } from '../harness/fuzz/ownedIds.ts';
+import { boundaryInputs } from '../harness/fuzz/boundaries.ts';
+import { idSource, pinnedIds, registerRpcMethod, seedAccount, type OwnedIds } from '../harness/fuzz/ownedIds.ts';
 import { fuzzSettings } from '../harness/fuzz/settings.ts';
-import { argumentsArbitrary, eventsOf, type EventSpec } from '../harness/fuzz/socketEvents.ts';
+import { argumentsArbitrary, eventsOf, jsonSchemaOf, type EventSpec } from '../harness/fuzz/socketEvents.ts';
 import { captureLines } from '../harness/logScan.ts';
 import { roundTrip, type TestSocket } from '../harness/socketClient.ts';
 import { GENEROUS_LIMITS } from '../harness/generousLimits.ts';
@@ -74,11 +75,15 @@ describe(`Socket fuzz (seed ${settings.seed}, ${settings.runs} runs per event)`,
 
     it('survives every generated emit: connected, nothing logged, acked when awaited, nothing written when refused', { timeout: 3_600_000 }, async () => {
         let cases = 0;
+        let bounds = 0;
         const failures: string[] = [];
         for (const [index, spec] of events.entries()) {
             const acks: Array<Promise<unknown>> = [];
             const errorsAtStart = errors.lines.length;
             const emits = fc.tuple(argumentsArbitrary(spec, { mode: 'hostile', ids: idSource('', owned[0]!, ...owned.slice(1)) }), fc.boolean());
+            // Each field of the payload, at any depth, once at each bound (boundaries.ts), awaited.
+            const boundary = spec.schema ? boundaryInputs(jsonSchemaOf(spec.schema), pinnedIds('', owned[0]!)) : [];
+            bounds += boundary.length;
             const failure = await fc.check(
                 fc.asyncProperty(emits, async ([args, withAck]) => {
                     cases++;
@@ -99,7 +104,12 @@ describe(`Socket fuzz (seed ${settings.seed}, ${settings.runs} runs per event)`,
                     const refused = spec.schema !== undefined && !spec.schema.safeParse(args[0]).success;
                     if (refused) expect(changedTables(before, await print()), where).toEqual([]);
                 }),
-                settings.parameters(index),
+                // The boundary cases first, then as many random ones as without them.
+                {
+                    ...settings.parameters(index),
+                    numRuns: settings.runs + boundary.length,
+                    examples: boundary.map(({ input }): [[unknown[], boolean]] => [[[input], true]]),
+                },
             );
             if (failure.failed) failures.push(`${spec.event}: ${String(failure.errorInstance)}\n${fc.defaultReportMessage(failure)}`);
             for (const outcome of await Promise.allSettled(acks)) if (outcome.status === 'rejected') failures.push(String(outcome.reason));
@@ -107,7 +117,7 @@ describe(`Socket fuzz (seed ${settings.seed}, ${settings.runs} runs per event)`,
             const logged = errors.lines.slice(errorsAtStart);
             if (logged.length) failures.push(`${spec.event}: ${logged.length} error lines, the first: ${logged[0]!.slice(0, 600)}`);
         }
-        console.log(`Socket fuzz: ${cases} emits over ${events.length} events`);
+        console.log(`Socket fuzz: ${cases} emits over ${events.length} events, of them the boundary pass: ${bounds} payload fields (at any depth) at a bound`);
         expect(failures).toEqual([]);
     });
 

@@ -4,7 +4,7 @@ import type { TestSocket } from '../socketClient.ts';
 import type { TestAccount } from '../useTestServer.ts';
 import { ciphertext, createSession } from '../sessions.ts';
 import { form } from '../uploads.ts';
-import type { IdSource } from './schemaArbitrary.ts';
+import { fieldsOf, type IdSource, type JsonSchema } from './schemaArbitrary.ts';
 
 /** One resource of each kind an account can own, made through the API as a client makes it. */
 export interface OwnedIds {
@@ -67,6 +67,14 @@ export function idKindOf(name: string, resource = ''): IdKind | undefined {
     if (name === 'token') return resource === 'push-tokens' ? 'pushToken' : undefined;
     const byResource: Record<string, IdKind> = { sessions: 'session', machines: 'machine', artifacts: 'artifact', uploads: 'upload' };
     return name === 'id' ? byResource[resource] : undefined;
+}
+
+/**
+ * Where an input holds ids of `resource`'s kinds, at any depth: `sid`, `mutations[].key`,
+ * `keys[]`, `filter.sessionId` (inside arrays, objects and unions alike).
+ */
+export function idFieldsOf(schema: JsonSchema | undefined, resource = ''): string[] {
+    return fieldsOf(schema ?? {}).filter((field) => idKindOf(field.name, resource) !== undefined).map((field) => field.path);
 }
 
 /** `/v1/machines/{id}` -> `machines`. */

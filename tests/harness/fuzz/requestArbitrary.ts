@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { hostileNumericText, hostilePathSegments, hostileText } from './hostile.ts';
+import { boundaryInputs } from './boundaries.ts';
 import { fillPath, type RouteSpec } from './routes.ts';
 import { arbitraryOf, edgesOf, type IdSource, type JsonSchema } from './schemaArbitrary.ts';
 
@@ -35,13 +36,17 @@ export function requestArbitrary(route: RouteSpec, token: string, ids: IdSource,
 }
 
 /**
- * Every query parameter at and past each of its bounds, once, in an otherwise valid request of
- * the caller's own: run before the random cases, so no seed can miss a column bound.
+ * Every query parameter, and every body field at any depth (boundaries.ts), at and past each of
+ * its bounds, once, in an otherwise valid request of the caller's own: run before the random
+ * cases, so no seed can miss a column bound.
  */
-export function boundaryRequests(route: RouteSpec, token: string, own: IdSource): FuzzRequest[] {
+export function boundaryRequests(route: RouteSpec, token: string, own: IdSource): { query: FuzzRequest[]; body: FuzzRequest[] } {
     const [base] = fc.sample(wellFormedRequest(route, token, own), { numRuns: 1, seed: 0 });
     const path = base!.path.split('?')[0];
-    return route.query.flatMap((p) => edgesOf(p.schema).map((edge) => ({ ...base!, path: `${path}?${percentEncode(p.name)}=${percentEncode(textOf(edge))}` })));
+    const query = route.query.flatMap((p) => edgesOf(p.schema).map((edge) => ({ ...base!, path: `${path}?${percentEncode(p.name)}=${percentEncode(textOf(edge))}` })));
+    if (!route.body || route.method === 'GET') return { query, body: [] };
+    const body = boundaryInputs(route.body, own).map(({ input }) => ({ ...base!, body: JSON.stringify(input) ?? 'null' }));
+    return { query, body };
 }
 
 function oneParameterOf(route: RouteSpec): fc.Arbitrary<string> {

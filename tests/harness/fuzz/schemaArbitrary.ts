@@ -45,6 +45,43 @@ export interface ArbitraryOptions {
 /** Valid strings are kept short: long and huge ones are the hostile generator's job. */
 const VALID_MAX_CHARS = 48;
 
+/** One named node of an input at any depth: `mutations[].key` is named `key`, `keys[]` is `key`. */
+export interface Field {
+    name: string;
+    path: string;
+}
+
+/**
+ * Every named field of `schema` (named `name` itself) at any depth: object properties, array
+ * items (in the singular: `sessionIds` holds `sessionId`s), through unions and intersections.
+ */
+export function fieldsOf(schema: JsonSchema, name = ''): Field[] {
+    const fields = new Map<string, Field>();
+    const walk = (node: JsonSchema, nodeName: string, path: string, depth: number) => {
+        if (depth > 8) return;
+        for (const member of [...(node.anyOf ?? []), ...(node.oneOf ?? []), ...(node.allOf ?? [])]) walk(member, nodeName, path, depth + 1);
+        for (const [key, property] of Object.entries(node.properties ?? {})) {
+            const at = path ? `${path}.${key}` : key;
+            fields.set(`${at} ${key}`, { name: key, path: at });
+            walk(property, key, at, depth + 1);
+        }
+        if (node.items) {
+            const item = singular(nodeName);
+            fields.set(`${path}[] ${item}`, { name: item, path: `${path}[]` });
+            walk(node.items, item, `${path}[]`, depth + 1);
+        }
+    };
+    walk(schema, name, '', 0);
+    return [...fields.values()];
+}
+
+/** With `pinIds`: `schema` is an id or holds one at some depth, so it must be sent, and not empty. */
+function holdsPinnedId(schema: JsonSchema, name: string, options: ArbitraryOptions): boolean {
+    const ids = options.ids;
+    if (options.pinIds !== true || !ids) return false;
+    return ids(name) !== undefined || fieldsOf(schema, name).some((field) => ids(field.name) !== undefined);
+}
+
 export function arbitraryOf(schema: JsonSchema, options: ArbitraryOptions, name = ''): fc.Arbitrary<unknown> {
     const idArbitrary = options.ids?.(name);
     if (idArbitrary && options.pinIds) return idArbitrary;
@@ -79,7 +116,11 @@ function validOf(schema: JsonSchema, options: ArbitraryOptions, name: string): f
     if (schema.const !== undefined) return fc.constant(schema.const);
     if (schema.enum) return fc.constantFrom(...schema.enum);
     const union = schema.anyOf ?? schema.oneOf;
-    if (union) return fc.oneof(...union.map((member) => arbitraryOf(member, options, name)));
+    if (union) {
+        // Pinned ids are always sent: only the members that hold one (a filter with a sessionId).
+        const holding = union.filter((member) => holdsPinnedId(member, name, options));
+        return fc.oneof(...(holding.length ? holding : union).map((member) => arbitraryOf(member, options, name)));
+    }
     if (schema.allOf?.length) return arbitraryOf(Object.assign({}, ...schema.allOf), options, name);
     const types = Array.isArray(schema.type) ? schema.type : schema.type ? [schema.type] : [];
     if (types.length > 1) return fc.oneof(...types.map((type) => validOf({ ...schema, type }, options, name)));
@@ -94,11 +135,14 @@ function validOf(schema: JsonSchema, options: ArbitraryOptions, name: string): f
             return fc.boolean();
         case 'null':
             return fc.constant(null);
-        case 'array':
+        case 'array': {
+            // An array that holds pinned ids has at least one.
+            const minLength = Math.max(schema.minItems ?? 0, holdsPinnedId(schema.items ?? {}, singular(name), options) ? 1 : 0);
             return fc.array(arbitraryOf(schema.items ?? {}, options, singular(name)), {
-                minLength: schema.minItems ?? 0,
-                maxLength: Math.min(schema.maxItems ?? 3, Math.max(schema.minItems ?? 0, 3)),
+                minLength,
+                maxLength: Math.min(schema.maxItems ?? 3, Math.max(minLength, 3)),
             });
+        }
         case 'object':
             return objectOf(schema, options);
         default:
@@ -122,8 +166,8 @@ function objectOf(schema: JsonSchema, options: ArbitraryOptions): fc.Arbitrary<u
     const required = new Set(schema.required ?? []);
     const shape: Record<string, fc.Arbitrary<unknown>> = {};
     for (const [key, property] of Object.entries(properties)) shape[key] = arbitraryOf(property, options, key);
-    // Pinned ids are always sent: an optional id left out would test nothing.
-    const pinned = (key: string) => options.pinIds === true && options.ids?.(key) !== undefined;
+    // Pinned ids are always sent, nested ones too: an optional id left out would test nothing.
+    const pinned = (key: string) => holdsPinnedId(properties[key]!, key, options);
     const requiredKeys = Object.keys(properties).filter((key) => required.has(key) || pinned(key));
     const record = fc.record(shape, { requiredKeys });
     const additional = typeof schema.additionalProperties === 'object' ? schema.additionalProperties : undefined;
@@ -169,6 +213,6 @@ function upperBound(schema: JsonSchema, fallback: number): number {
 }
 
 /** `sessionIds` items are session ids: the id source is asked with the singular name. */
-function singular(name: string): string {
+export function singular(name: string): string {
     return name.endsWith('s') ? name.slice(0, -1) : name;
 }
