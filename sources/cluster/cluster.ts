@@ -1,13 +1,14 @@
-import type { Redis } from 'ioredis';
 import type { ServerOptions } from 'socket.io';
 import type { Config } from '../config.ts';
 import type { Logger } from '../monitoring/log.ts';
 import { createRedisLink } from './redisLink.ts';
+import { createRedisRequestCounters } from './redisRequestCounters.ts';
 import { createRedisRevocationFeed } from './redisRevocationFeed.ts';
 import { createRedisSessionStops } from './redisSessionStops.ts';
 import { createRedisSweepLease } from './redisSweepLease.ts';
 import { createRedisTicketNonces } from './redisTicketNonces.ts';
 import { createRedisUploadRequests } from './redisUploadRequests.ts';
+import { createMemoryRequestCounters, type RequestCounters } from './requestCounters.ts';
 import { createMemoryRevocationFeed, type RevocationFeed } from './revocationFeed.ts';
 import { createMemorySessionStops, type SessionStops } from './sessionStops.ts';
 import { createStreamsAdapter } from './streamsAdapter.ts';
@@ -40,11 +41,8 @@ export interface Cluster {
     uploadRequests: UploadRequestLimiter;
     ticketNonces: TicketNonces;
     revocations: RevocationFeed;
-    /**
-     * For libraries that count in Redis themselves (@fastify/rate-limit): the command connection
-     * (fails at once while Redis is away) and the key prefix of this cluster. Undefined alone.
-     */
-    sharedCounters: { redis: Redis; keyPrefix: string } | undefined;
+    /** The HTTP rate limits' counts (@fastify/rate-limit's store); per node while Redis is away. */
+    requestCounters: RequestCounters;
     health(): Promise<RedisHealth>;
     /** redis_stream_lag_ms; undefined on a single node. */
     streamLagMs(): Promise<number | undefined>;
@@ -68,7 +66,7 @@ export function createCluster(config: Pick<Config, 'redisUrl'>, log: Logger, opt
             uploadRequests: createMemoryUploadRequests(),
             ticketNonces: createMemoryTicketNonces(),
             revocations: createMemoryRevocationFeed(),
-            sharedCounters: undefined,
+            requestCounters: createMemoryRequestCounters(),
             health: async () => 'none',
             streamLagMs: async () => undefined,
             close: async () => {},
@@ -85,7 +83,7 @@ export function createCluster(config: Pick<Config, 'redisUrl'>, log: Logger, opt
         uploadRequests: createRedisUploadRequests(link, `${prefix}:`, log),
         ticketNonces: createRedisTicketNonces(link, `${prefix}:`, log),
         revocations: createRedisRevocationFeed(link, revocationChannel(prefix), log),
-        sharedCounters: { redis: link.commands, keyPrefix: `${prefix}:rate-limit:` },
+        requestCounters: createRedisRequestCounters(link, `${prefix}:rate-limit:`, log, 'HTTP rate limits'),
         health: async () => ((await link.ping()) ? 'up' : 'down'),
         streamLagMs: () => streams.lagMs(),
         async close() {

@@ -74,6 +74,14 @@ export function createMetrics() {
             0, 1, 2, 3, 4, 5, 6, 7,
         ]),
         rpcFetchSocketsTimeouts: counter('rpc_fetchsockets_timeouts_total', 'Failed or timed-out cluster socket lookups', ['context']),
+
+        // Abuse limits (transport/http/plugins/rateLimits.ts, transport/socket/socketLimits.ts).
+        httpRateLimited: counter('http_rate_limited_total', 'HTTP requests refused with 429 by a rate limit', ['limit']),
+        socketLimited: counter(
+            'socket_limited_total',
+            'Socket events refused by the per-socket rate limit, sockets closed for flooding, connections over the per-account limit',
+            ['reason', 'protocol'],
+        ),
     };
 }
 

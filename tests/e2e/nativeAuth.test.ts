@@ -1,6 +1,7 @@
 import { request as httpRequest } from 'node:http';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { connectNative, openNative, upgradeResult, type NativeClient } from '../harness/nativeClient.ts';
+import { scrapeRegistry } from '../harness/prometheus.ts';
 import { createSession } from '../harness/sessions.ts';
 import { useTestServer, type TestAccount } from '../harness/useTestServer.ts';
 import { waitFor } from '../harness/waitFor.ts';
@@ -192,7 +193,9 @@ describe('native connections per account (spec workers.md §1.2)', () => {
     const server = useTestServer({ env: { WS_MAX_CONNECTIONS_PER_ACCOUNT: '2' } });
     const clients = tracked();
 
-    it('refuses a third socket with 429 at upgrade and 4005 in-band, and admits again after a close', async () => {
+    it('refuses a third socket with 429 at upgrade and 4005 in-band, counts both, and admits again after a close', async () => {
+        const refusals = async () => (await scrapeRegistry(server.deps.metrics)).sum('socket_limited_total', { reason: 'connection_limit', protocol: 'native' });
+        const before = await refusals();
         const account = await server.account();
         const first = clients.add(await connectNative(server.url, { query: { token: account.token } }));
         clients.add(await connectNative(server.url, { query: { token: account.token } }));
@@ -201,6 +204,7 @@ describe('native connections per account (spec workers.md §1.2)', () => {
         inBand.emit('auth', { token: account.token });
         expect(await inBand.next('auth-error')).toMatchObject({ code: 4005, message: 'Connection limit exceeded' });
         expect((await inBand.closed).code).toBe(4005);
+        expect((await refusals()) - before).toBe(2);
         // Other accounts have their own allowance.
         const other = await server.account();
         clients.add(await connectNative(server.url, { query: { token: other.token } }));

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { request, type HttpResult } from '../harness/http.ts';
 import { login } from '../harness/keyClient.ts';
+import { scrapeRegistry } from '../harness/prometheus.ts';
 import { skipClusterTests, startTestCluster, type TestCluster } from '../harness/testCluster.ts';
 import type { TestServer } from '../harness/testServer.ts';
 import { useTestServer, type TestAccount } from '../harness/useTestServer.ts';
@@ -76,6 +77,25 @@ describe('HTTP rate limits', () => {
         expect((await bob.request('POST', '/v1/websocket/ticket')).status).toBe(200);
         // And routes outside the classes are not limited.
         for (let i = 0; i <= LIMIT; i++) expect((await alice.request('GET', '/v1/sessions')).status).toBe(200);
+    });
+
+    it('counts every refusal in http_rate_limited_total, by limit', async () => {
+        const before = await scrapeRegistry(server.deps.metrics);
+        expect(before.types.get('http_rate_limited_total')).toBe('counter');
+        // Every class has its series from the start.
+        const limits = ['auth', 'pairing', 'search', 'push', 'uploads', 'ws_ticket'];
+        expect(before.find('http_rate_limited_total').map((sample) => sample.labels.limit).sort()).toEqual(limits.sort());
+
+        await expectLimited(() => server.request('POST', '/v1/auth', { ...from('203.0.113.50'), body: {} }));
+        expect((await server.request('POST', '/v1/auth', { ...from('203.0.113.50'), body: {} })).status).toBe(429);
+        const carol = await server.account();
+        await expectLimited(() => carol.request('POST', '/v1/websocket/ticket'));
+
+        const after = await scrapeRegistry(server.deps.metrics);
+        const grew = (limit: string) => after.sum('http_rate_limited_total', { limit }) - before.sum('http_rate_limited_total', { limit });
+        expect(limits.map((limit) => [limit, grew(limit)])).toEqual(
+            limits.map((limit) => [limit, limit === 'auth' ? 2 : limit === 'ws_ticket' ? 1 : 0]),
+        );
     });
 
     it('checks the token before counting an account-limited route', async () => {

@@ -45,3 +45,8 @@ export async function scrape(metricsUrl: string): Promise<Scrape> {
     if (response.status !== 200) throw new Error(`scrape failed: ${response.status} ${response.text}`);
     return parsePrometheus(response.text);
 }
+
+/** A server's own registry, read without its metrics listener (what /metrics would serve). */
+export async function scrapeRegistry(metrics: { registry: { metrics(): Promise<string> } }): Promise<Scrape> {
+    return parsePrometheus(await metrics.registry.metrics());
+}

@@ -3,6 +3,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import type { Deps } from '../../deps.ts';
 import { accountSockets } from '../../events/accountSockets.ts';
+import { countSocketLimited } from '../socket/socketLimits.ts';
 import { authenticateUpgrade } from './nativeAuth.ts';
 import { CLOSE, NativeConnection, type ConnectionHost } from './nativeConnection.ts';
 
@@ -44,9 +45,16 @@ export function createNativeGateway(deps: Deps): NativeGateway {
         return local.length + sockets.filter((socket) => socket.data.native && !localIds.has(socket.data.native.connectionId)).length;
     };
 
+    /** Whether one more connection of the account fits; a refusal is counted in the metrics. */
+    const fits = async (userId: string, asking?: NativeConnection) => {
+        if ((await openCount(userId, asking)) < maxConnectionsPerAccount) return true;
+        countSocketLimited(deps.metrics, 'connection_limit', 'native');
+        return false;
+    };
+
     const host: ConnectionHost = {
         deps,
-        admits: async (userId, asking) => (await openCount(userId, asking)) < maxConnectionsPerAccount,
+        admits: fits,
         closed: (connection) => connections.delete(connection),
     };
 
@@ -56,7 +64,7 @@ export function createNativeGateway(deps: Deps): NativeGateway {
         const auth = await authenticateUpgrade(deps, request, query);
         if (!auth.ok) return refuse(socket, auth.status, auth.message);
         if (auth.identity) {
-            if ((await openCount(auth.identity.userId)) >= maxConnectionsPerAccount) return refuse(socket, 429, 'Connection limit exceeded');
+            if (!(await fits(auth.identity.userId))) return refuse(socket, 429, 'Connection limit exceeded');
         } else if ([...connections].filter((connection) => connection.pendingAuth).length >= MAX_PENDING_AUTH) {
             return refuse(socket, 503, 'Too many connections awaiting authentication');
         }

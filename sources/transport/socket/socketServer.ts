@@ -53,7 +53,7 @@ export function attachSocketServer(deps: Deps, httpServer: HttpServer): void {
     const io = deps.io;
     io.attach(httpServer);
     io.use(createSocketAuth(deps.tokens));
-    io.use(createConnectionLimit(io, deps.config.limits.socketMaxConnectionsPerAccount, deps.cluster.adapter !== undefined));
+    io.use(createConnectionLimit(deps));
     io.on('connection', (socket) => onConnection(deps, socket));
 }
 
@@ -73,7 +73,7 @@ function onConnection(deps: Deps, socket: AppSocket): void {
     socket.join([rooms.user(userId), scopeRoom]);
     instrumentSocket(socket, deps.metrics);
     // Before every handler: a refused event reaches none of them.
-    limitSocketEvents(socket, deps.config.limits.socketEvents, deps.log);
+    limitSocketEvents(socket, deps);
 
     if (scope.type === 'machine-scoped') announceMachine(deps, userId, scope.machineId, true);
     socket.on('disconnect', () => {

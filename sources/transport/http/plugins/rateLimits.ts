@@ -1,5 +1,6 @@
-import rateLimit, { normalizeIP } from '@fastify/rate-limit';
+import rateLimit, { normalizeIP, type FastifyRateLimitStore } from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
+import type { RequestCounters } from '../../../cluster/requestCounters.ts';
 import type { Deps } from '../../../deps.ts';
 import type { RateLimitClass } from '../../limitsConfig.ts';
 
@@ -44,25 +45,28 @@ function exactly(...routes: string[]) {
 /** The 429 body (the Workers variant's, spec workers.md §2.2): small, with the wait in seconds. */
 export const rateLimitBody = (retryAfter: number) => ({ error: 'Rate limit exceeded', retryAfter });
 
+/** `http_rate_limited_total{limit}`: the class, in the snake case of its RATE_LIMIT_* variable. */
+const metricLabel = (name: RateLimitClass) => name.replace(/[A-Z]/g, (letter) => `_${letter.toLowerCase()}`);
+
 /**
  * Per-minute request limits on the routes an abuser would hammer (auth, pairing, user search,
- * push, uploads, WebSocket tickets), through @fastify/rate-limit's counters: in Redis when the
- * node is one of several (every node counts against the same budget), in memory otherwise. A
- * Redis outage lets requests through (skipOnError) rather than refusing every sign-in.
- * Registered before the routes: it attaches its check to each route as the route is added, and
- * start-up fails if a route it expects no longer exists (a renamed route must not go unlimited).
+ * push, uploads, WebSocket tickets), through @fastify/rate-limit with the cluster's request
+ * counters as its store: in Redis when the node is one of several (every node counts against
+ * the same budget), in memory otherwise. While Redis is unreachable each node counts on its own
+ * (cluster/redisRequestCounters.ts): an outage never lifts the limits. Each refusal is counted in
+ * http_rate_limited_total. Registered before the routes: it attaches its check to each route as
+ * the route is added, and start-up fails if a route it expects no longer exists (a renamed route
+ * must not go unlimited).
  */
-export async function registerRateLimits(app: FastifyInstance, deps: Pick<Deps, 'config' | 'cluster' | 'log'>): Promise<void> {
-    const shared = deps.cluster.sharedCounters;
-    await app.register(rateLimit, {
-        global: false,
-        skipOnError: true,
-        ...(shared && { redis: shared.redis, nameSpace: shared.keyPrefix }),
-    });
+export async function registerRateLimits(app: FastifyInstance, deps: Pick<Deps, 'config' | 'cluster' | 'log' | 'metrics'>): Promise<void> {
+    await app.register(rateLimit, { global: false, store: counterStore(deps.cluster.requestCounters) });
     const checks = new Map<RateLimitClass, (request: FastifyRequest, reply: FastifyReply) => Promise<void>>();
     for (const [name, spec] of Object.entries(CLASSES) as [RateLimitClass, (typeof CLASSES)[RateLimitClass]][]) {
         const max = deps.config.limits.http[name];
         if (max === 0) continue;
+        const limit = { limit: metricLabel(name) };
+        // The series exist from the start, so rate() sees the first refusal.
+        deps.metrics.httpRateLimited.inc(limit, 0);
         const consume = app.createRateLimit({
             max,
             timeWindow: WINDOW_MS,
@@ -72,6 +76,7 @@ export async function registerRateLimits(app: FastifyInstance, deps: Pick<Deps, 
             const result = await consume(request);
             if (result.isAllowed || !result.isExceeded) return;
             const retryAfter = Math.max(1, result.ttlInSeconds);
+            deps.metrics.httpRateLimited.inc(limit);
             deps.log.debug({ limit: name, route: request.routeOptions.url }, 'rate limit exceeded');
             reply.code(429).header('retry-after', String(retryAfter)).header('x-ratelimit-limit', String(max)).header('x-ratelimit-remaining', '0');
             await reply.send(rateLimitBody(retryAfter));
@@ -98,4 +103,24 @@ export async function registerRateLimits(app: FastifyInstance, deps: Pick<Deps, 
         const missing = Object.values(CLASSES).flatMap((spec) => spec.expects.filter((route) => !seen.has(route)));
         if (missing.length > 0) throw new Error(`rate limits name routes that do not exist: ${missing.join(', ')}`);
     });
+}
+
+/**
+ * @fastify/rate-limit's store over the cluster's request counters. Every class shares it (the
+ * class begins the key, `<class>:<address or account>`). It does not fail while Redis is away:
+ * the Redis counters then fall back to this node's own.
+ */
+function counterStore(counters: RequestCounters) {
+    return class CounterStore implements FastifyRateLimitStore {
+        incr(key: string, callback: (error: Error | null, result?: { current: number; ttl: number }) => void, timeWindow: number): void {
+            counters.hit(key, timeWindow).then(
+                ({ count, resetInMs }) => callback(null, { current: count, ttl: resetInMs }),
+                (error: Error) => callback(error),
+            );
+        }
+
+        child(): FastifyRateLimitStore {
+            return this;
+        }
+    };
 }

@@ -1,0 +1,49 @@
+import type { Logger } from '../monitoring/log.ts';
+import type { RedisLink } from './redisLink.ts';
+import { createMemoryRequestCounters, type RequestCounters } from './requestCounters.ts';
+
+/**
+ * One counter per key for the whole cluster, `<prefix><key>`: created with the window's expiry
+ * by the first hit (SET NX PX) and incremented in the same MULTI. While Redis is unreachable (the
+ * link is down, or a command fails) this node counts on its own instead, so a Redis outage,
+ * whether an attacker caused it or waited for it, leaves every limit in force per node rather
+ * than lifting it; once Redis answers again the shared counts are used again (the hits counted
+ * locally meanwhile are not carried over). The switch is logged once each way, not per request.
+ * `what` names the limits in those lines.
+ */
+export function createRedisRequestCounters(link: RedisLink, keyPrefix: string, log: Logger, what: string): RequestCounters {
+    const local = createMemoryRequestCounters();
+    let shared = true;
+    const fallBack = (key: string, windowMs: number, error?: unknown) => {
+        if (shared) {
+            shared = false;
+            log.warn({ err: error }, `redis unreachable: ${what} counted on this node only until it returns`);
+        }
+        return local.hit(key, windowMs);
+    };
+    return {
+        async hit(key, windowMs) {
+            if (!link.up) return fallBack(key, windowMs);
+            const name = `${keyPrefix}${key}`;
+            let replies;
+            try {
+                replies = await link.commands.multi().set(name, '0', 'PX', windowMs, 'NX').incr(name).pttl(name).exec();
+            } catch (error) {
+                return fallBack(key, windowMs, error);
+            }
+            const failed = replies ? (replies[1]?.[0] ?? replies[2]?.[0]) : new Error('transaction discarded');
+            if (failed || !replies) return fallBack(key, windowMs, failed);
+            const count = Number(replies[1]![1]);
+            const ttl = Number(replies[2]![1]);
+            if (!shared) {
+                shared = true;
+                log.info(`redis reachable again: ${what} counted for the whole cluster again`);
+            }
+            if (ttl > 0) return { count, resetInMs: ttl };
+            // No expiry (the key expired between SET NX and INCR on a Redis without the time
+            // snapshot of transactions): the window starts now, or the key would never reset.
+            await link.commands.pexpire(name, windowMs).catch(() => {});
+            return { count, resetInMs: windowMs };
+        },
+    };
+}
