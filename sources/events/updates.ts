@@ -109,6 +109,8 @@ export interface UpdateEnvelope {
 export type EphemeralPayload =
     | { type: 'activity'; id: string; active: boolean; activeAt: number; thinking: boolean }
     | { type: 'machine-activity'; id: string; active: boolean; activeAt: number }
+    // Workers-only (spec workers.md §1.3, §1.12): a daemon's socket opened or closed, for native apps.
+    | { type: 'machine-status'; machineId: string; online: boolean; timestamp: number }
     | {
           type: 'usage';
           id: string;

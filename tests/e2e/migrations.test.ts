@@ -41,6 +41,7 @@ const OUR_INDEXES = [
     'Machine_active_lastActiveAt_idx', 'Session_active_lastActiveAt_idx', 'UsageReport_accountId_key_key',
     'UploadedFileMeta_pkey', 'UploadedFileMeta_accountId_reuseKey_key',
     'AccountTokenRevocation_pkey',
+    'AccountUsageLimits_pkey',
 ];
 const OUR_FUNCTIONS = ['happy_append_messages'];
 
@@ -53,7 +54,7 @@ const UPSTREAM_FOREIGN_KEYS = [
     'UserFeedItem_userId_fkey c c', 'UserKVStore_accountId_fkey c c', 'UserRelationship_fromUserId_fkey c c',
     'UserRelationship_toUserId_fkey c c', 'VoiceConversation_accountId_fkey c r',
 ];
-const OUR_FOREIGN_KEYS = ['AccountTokenRevocation_accountId_fkey c c', 'UploadedFileMeta_fileId_fkey c c'];
+const OUR_FOREIGN_KEYS = ['AccountTokenRevocation_accountId_fkey c c', 'AccountUsageLimits_accountId_fkey c c', 'UploadedFileMeta_fileId_fkey c c'];
 
 describe('migrator', () => {
     let database: TestDatabase | undefined;

@@ -1,38 +1,19 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { request } from '../harness/http.ts';
-import { login } from '../harness/keyClient.ts';
-import { connectNative, type NativeClient } from '../harness/nativeClient.ts';
+import { useMixedAccounts, type Nodes } from '../harness/mixedClients.ts';
+import type { NativeClient } from '../harness/nativeClient.ts';
 import { ciphertext, createSession } from '../harness/sessions.ts';
-import { connectSocket, roundTrip, type ClientAuth, type TestSocket } from '../harness/socketClient.ts';
+import { roundTrip, type TestSocket } from '../harness/socketClient.ts';
 import { skipClusterTests, startTestCluster, type TestCluster } from '../harness/testCluster.ts';
 import { useTestServer } from '../harness/useTestServer.ts';
-
-/** Where the app side and the CLI/daemon side connect: one node, or two nodes of a cluster. */
-type Nodes = () => { appUrl: string; cliUrl: string };
 
 /**
  * Both client generations on one account (spec workers.md §0.4, issue 12): each side's updates,
  * messages and RPC reach the other, with the Node protocol's acks and error strings.
  */
 function mixedClients(nodes: Nodes) {
-    const open: Array<NativeClient | TestSocket> = [];
-    afterAll(() => open.splice(0).forEach((client) => client.close()));
-
-    async function account() {
-        const { token } = await login(nodes().appUrl);
-        const native = async (url: string, query: Record<string, string> = {}) => {
-            const client = await connectNative(url, { query: { token, ...query } });
-            open.push(client);
-            return client;
-        };
-        const socketIo = async (url: string, auth: ClientAuth = {}) => {
-            const client = await connectSocket(url, token, auth);
-            open.push(client);
-            return client;
-        };
-        return { token, native, socketIo };
-    }
+    const account = useMixedAccounts(nodes);
 
     /** A Socket.IO daemon that registers `method` the way happy-cli does. */
     async function serveSocketIo(daemon: TestSocket, method: string) {

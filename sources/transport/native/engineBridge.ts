@@ -6,8 +6,11 @@ import type { AppServer, SocketData } from '../socket/socketTypes.ts';
 
 /** What Socket.IO says to the native client, decoded. */
 export interface BridgeSink {
-    /** Socket.IO accepted the connection: the socket is in its rooms, its handlers are set. */
-    onConnected(): void;
+    /**
+     * Socket.IO accepted the connection as socket `socketId`: in the same tick it joins its rooms
+     * and gets its handlers.
+     */
+    onConnected(socketId: string | undefined): void;
     /** An event for the client; `serverAckId` when Socket.IO awaits an answer (an `rpc-request`). */
     onEvent(event: string, data: unknown, serverAckId: number | undefined): void;
     /** Socket.IO's answer to the client's request `id`. */
@@ -89,7 +92,7 @@ export class EngineBridge extends EventEmitter {
     private fromServer(packet: Packet): void {
         switch (packet.type) {
             case PacketType.CONNECT:
-                return this.sink.onConnected();
+                return this.sink.onConnected((packet.data as { sid?: string } | undefined)?.sid);
             case PacketType.EVENT:
             case PacketType.BINARY_EVENT: {
                 // Socket.IO appends the recovery offset to broadcasts: only the first argument is data.

@@ -3,9 +3,11 @@ import type { IncomingMessage } from 'node:http';
 import { PacketType } from 'socket.io-parser';
 import WebSocket, { type RawData } from 'ws';
 import type { Deps } from '../../deps.ts';
+import type { AppSocket } from '../socket/socketTypes.ts';
 import { EngineBridge, type BridgeSink } from './engineBridge.ts';
 import { ackFrame, errorFrame, eventFrame, parseFrame, withBothFieldNames, type AckId } from './envelope.ts';
-import { authenticateMessage, type NativeIdentity } from './nativeAuth.ts';
+import { FORWARD_EVENT, FORWARD_MAX_BYTES, forwarded, isForwardable, type Forwarded } from './forwarding.ts';
+import { authenticateMessage, TRY_AGAIN_LATER, type NativeIdentity } from './nativeAuth.ts';
 
 /** What the gateway lends a connection. */
 export interface ConnectionHost {
@@ -58,6 +60,8 @@ export class NativeConnection {
     private state: State;
     private identity: NativeIdentity | undefined;
     private bridge: EngineBridge | undefined;
+    /** The Socket.IO socket the bridge became (its listeners tell which events have a handler). */
+    private socket: AppSocket | undefined;
     private queue: RawData[] = [];
     private queuedBytes = 0;
     private readonly pendingAcks = new Map<number, AckId>();
@@ -81,10 +85,7 @@ export class NativeConnection {
         } else {
             this.state = 'pending-auth';
             // Absolute: traffic before the `auth` message does not extend it.
-            this.authDeadline = setTimeout(() => {
-                this.sendRaw(errorFrame('auth-error', CLOSE.authTimeout, 'Authentication timeout - auth message not received in time'));
-                this.close(CLOSE.authTimeout, 'Authentication timeout');
-            }, host.deps.config.nativeWs.authTimeoutMs);
+            this.authDeadline = setTimeout(() => this.authTimedOut(), host.deps.config.nativeWs.authTimeoutMs);
         }
     }
 
@@ -141,8 +142,10 @@ export class NativeConnection {
         const result = await authenticateMessage(this.host.deps, data);
         if (this.state !== 'authenticating') return;
         if (!result.ok) {
-            // Every in-band failure closes with 4001, whatever the auth-error code said (§1.4).
+            // Every in-band failure closes with 4001, whatever the auth-error code said (§1.4),
+            // except an outage, after which the client should come back.
             this.sendRaw(errorFrame('auth-error', result.code, result.message));
+            if (result.close) return this.close(result.close, result.message);
             return this.close(CLOSE.authFailed, 'Authentication failed');
         }
         if (!(await this.host.admits(result.identity.userId, this))) {
@@ -153,6 +156,20 @@ export class NativeConnection {
         clearTimeout(this.authDeadline);
         this.state = 'connecting';
         this.connect(result.identity);
+    }
+
+    /**
+     * The deadline passed. Before the `auth` message, the client's fault (4007). After it, the
+     * check itself is what took too long (a database that stopped answering): the client is told
+     * to come back (1013), not that it failed to authenticate.
+     */
+    private authTimedOut(): void {
+        if (this.state === 'authenticating') {
+            this.sendRaw(errorFrame('auth-error', TRY_AGAIN_LATER, 'Service unavailable'));
+            return this.close(TRY_AGAIN_LATER, 'Service unavailable');
+        }
+        this.sendRaw(errorFrame('auth-error', CLOSE.authTimeout, 'Authentication timeout - auth message not received in time'));
+        this.close(CLOSE.authTimeout, 'Authentication timeout');
     }
 
     private enqueue(raw: RawData, bounds: { frames: number; bytes: number }): void {
@@ -186,9 +203,11 @@ export class NativeConnection {
         return {
             // Socket.IO writes CONNECT before its 'connection' listeners join rooms and add
             // handlers, all in the same tick: the queue is replayed once they are in place.
-            onConnected: () => queueMicrotask(() => this.opened()),
-            onEvent: (event, data, serverAckId) =>
-                this.sendRaw(eventFrame(event, withBothFieldNames(event, data), serverAckId === undefined ? undefined : `${SERVER_ACK_PREFIX}${serverAckId}`)),
+            onConnected: (socketId) => queueMicrotask(() => this.opened(socketId)),
+            onEvent: (event, data, serverAckId) => {
+                if (event === FORWARD_EVENT) return this.sendRaw(forwardedFrame(data));
+                this.sendRaw(eventFrame(event, withBothFieldNames(event, data), serverAckId === undefined ? undefined : `${SERVER_ACK_PREFIX}${serverAckId}`));
+            },
             onAck: (id, args) => {
                 const ackId = this.pendingAcks.get(id);
                 if (ackId === undefined) return;
@@ -199,9 +218,10 @@ export class NativeConnection {
         };
     }
 
-    private opened(): void {
+    private opened(socketId: string | undefined): void {
         if (this.state !== 'connecting' || !this.identity) return;
         this.state = 'open';
+        this.socket = socketId === undefined ? undefined : this.host.deps.io.of('/').sockets.get(socketId);
         const { userId, scope } = this.identity;
         this.sendRaw(
             eventFrame('connected', {
@@ -232,9 +252,10 @@ export class NativeConnection {
             // Socket.IO's ping handler acks `{}`: a client awaiting one gets it (the Workers server never answered).
             if (ackId === undefined) return;
         }
-        if (event === 'auth') return;
+        if (event === 'auth' || event === FORWARD_EVENT) return;
         // The catalogue lists `rpc-request` from a client as another name of `rpc-call` (§1.11).
         const name = event === 'rpc-request' ? 'rpc-call' : event;
+        if (this.socket && isForwardable(this.socket, name)) return this.forward(raw, name, data, ackId);
         const id = ackId === undefined ? undefined : this.trackAck(ackId);
         const sent = this.bridge!.send({
             type: PacketType.EVENT,
@@ -245,6 +266,12 @@ export class NativeConnection {
         if (sent) return;
         if (id !== undefined) this.pendingAcks.delete(id);
         this.sendRaw(errorFrame('error', 1002, 'Invalid message format'));
+    }
+
+    /** An event no handler takes, relayed to the account's other native sockets (forwarding.ts). */
+    private forward(raw: RawData, event: string, data: unknown, ackId: AckId | undefined): void {
+        if (frameBytes(raw) > FORWARD_MAX_BYTES) return this.sendRaw(errorFrame('error', CLOSE.tooBig, 'Message too big to forward'));
+        this.bridge!.send({ type: PacketType.EVENT, nsp: '/', data: [FORWARD_EVENT, forwarded(event, data, ackId)] });
     }
 
     private trackAck(ackId: AckId): number {
@@ -273,6 +300,12 @@ export class NativeConnection {
         this.bridge?.end(reason);
         this.host.closed(this);
     }
+}
+
+/** A relayed event as its sender wrote it: `{event, data, ackId}` (spec workers.md §1.7). */
+function forwardedFrame(relayed: unknown): string {
+    const { event, data, ackId } = relayed as Forwarded;
+    return eventFrame(event, data, ackId ?? undefined);
 }
 
 function frameBytes(raw: RawData): number {

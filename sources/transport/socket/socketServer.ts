@@ -3,8 +3,10 @@ import { Server, type ServerOptions } from 'socket.io';
 import type { Deps } from '../../deps.ts';
 import { rooms } from '../../events/rooms.ts';
 import { instrumentSocket } from '../../monitoring/socketMetrics.ts';
+import { registerForwarding } from '../native/forwarding.ts';
 import { registerAccessKeyHandlers } from './handlers/accessKeyHandlers.ts';
 import { registerArtifactHandlers } from './handlers/artifactHandlers.ts';
+import { registerBroadcastHandlers } from './handlers/broadcastHandlers.ts';
 import { registerMachineHandlers } from './handlers/machineHandlers.ts';
 import { registerPingHandlers } from './handlers/pingHandlers.ts';
 import { registerRpcHandlers } from './handlers/rpcHandlers.ts';
@@ -70,7 +72,8 @@ function onConnection(deps: Deps, socket: AppSocket): void {
             : scope.type === 'machine-scoped'
               ? rooms.machine(userId, scope.machineId)
               : rooms.userScoped(userId);
-    socket.join([rooms.user(userId), scopeRoom]);
+    // Native sockets also join their scope room's native twin: Workers-only events go there (rooms.ts).
+    socket.join([rooms.user(userId), scopeRoom, ...(socket.data.native ? [rooms.native(scopeRoom)] : [])]);
     instrumentSocket(socket, deps.metrics);
     // Before every handler: a refused event reaches none of them.
     limitSocketEvents(socket, deps);
@@ -94,13 +97,25 @@ function onConnection(deps: Deps, socket: AppSocket): void {
     registerAccessKeyHandlers(deps, socket);
     registerUsageHandlers(deps, socket);
     registerSyncHandlers(deps, socket);
+    registerBroadcastHandlers(socket, deps.log);
+    if (socket.data.native) registerForwarding(deps, socket);
 }
 
-/** Daemon socket up or down: an ephemeral for the apps, nothing persisted (spec §4.1, §4.3). */
+/**
+ * Daemon socket up or down: an ephemeral for the apps, nothing persisted (spec §4.1, §4.3), and
+ * for native apps also the Workers `machine-status` (spec workers.md §1.3), which upstream never
+ * sent to Socket.IO clients and so goes to the native user-scoped room only.
+ */
 function announceMachine(deps: Deps, userId: string, machineId: string, active: boolean): void {
+    const now = Date.now();
+    deps.events.emitEphemeral({
+        userId,
+        filter: { type: 'native-user-scoped-only' },
+        payload: { type: 'machine-status', machineId, online: active, timestamp: now },
+    });
     deps.events.emitEphemeral({
         userId,
         filter: { type: 'user-scoped-only' },
-        payload: { type: 'machine-activity', id: machineId, active, activeAt: Date.now() },
+        payload: { type: 'machine-activity', id: machineId, active, activeAt: now },
     });
 }

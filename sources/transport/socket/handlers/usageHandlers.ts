@@ -1,4 +1,6 @@
 import type { z } from 'zod';
+import { usageLimitsInvalidMessage } from '../../../actions/usage/usageLimitsSchemas.ts';
+import { usageLimitsUpdate } from '../../../actions/usage/usageLimitsUpdate.ts';
 import { usageReport } from '../../../actions/usage/usageReport.ts';
 import type { Deps } from '../../../deps.ts';
 import { onAckedEvent } from '../socketAction.ts';
@@ -19,9 +21,28 @@ const INVALID: Array<[field: string, error: string]> = [
  */
 const MAX_PENDING = 256;
 
-/** Socket `usage-report` with an optional ack; one socket's reports are saved in arrival order. */
+/** The Workers server's ack for a limits report it could not keep (spec workers.md §1.11). */
+const LIMITS_NOT_STORED = { success: false, error: 'Failed to store usage limits' };
+
+/**
+ * Socket `usage-report` and `update-usage-limits`, each with an optional ack; one socket's
+ * reports are saved in arrival order (for limits, the last one sent is the one kept).
+ */
 export function registerUsageHandlers(deps: Deps, socket: AppSocket): void {
     const queue = serialQueue();
+    const limitsQueue = serialQueue();
+    onAckedEvent(socket, deps.log, 'update-usage-limits', {
+        schema: usageLimitsUpdate.input,
+        invalid: (error: z.ZodError) => ({ success: false, error: usageLimitsInvalidMessage(error) }),
+        failed: LIMITS_NOT_STORED,
+        run: (input) => {
+            if (limitsQueue.pending() >= MAX_PENDING) return Promise.resolve({ success: false, error: 'Too many pending reports' });
+            return limitsQueue.run(async () => {
+                const result = await usageLimitsUpdate.run(deps, { userId: socket.data.userId }, input);
+                return result.ok ? result.value : LIMITS_NOT_STORED;
+            });
+        },
+    });
     onAckedEvent(socket, deps.log, 'usage-report', {
         schema: usageReport.input,
         invalid: invalidAck,
