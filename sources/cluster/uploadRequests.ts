@@ -12,6 +12,8 @@ export interface UploadRequestLimiter {
 
 export const UPLOAD_REQUESTS_PER_WINDOW = 60;
 export const UPLOAD_REQUEST_WINDOW_MS = 60_000;
+/** Its `limit` label in http_rate_limited_total, beside the HTTP rate-limit classes. */
+export const ATTACHMENT_REQUESTS_LIMIT = 'attachment_requests';
 
 /** Counted as `upload-requests:<userId>`. */
 export function limitUploadRequests(counters: RequestCounters): UploadRequestLimiter {

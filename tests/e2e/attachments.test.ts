@@ -5,6 +5,7 @@ import { STORES, useStoreServer, type StoreKind } from '../harness/s3Server.ts';
 import { skipClusterTests, startTestCluster } from '../harness/testCluster.ts';
 import { request } from '../harness/http.ts';
 import { login } from '../harness/keyClient.ts';
+import { scrapeRegistry } from '../harness/prometheus.ts';
 import { generatedBytes, replyOf, streamBody } from '../harness/uploads.ts';
 import type { TestServer } from '../harness/testServer.ts';
 import type { TestAccount } from '../harness/useTestServer.ts';
@@ -218,10 +219,13 @@ describe.each(STORES)('session attachments on the %s store', (store: StoreKind) 
         const b = await server.account();
         const sessionId = (await createSession(server.url, a.token)).id;
         for (let i = 0; i < 60; i++) expect((await requestUpload(a, sessionId)).status).toBe(200);
+        const refusals = async () => (await scrapeRegistry(server.deps.metrics)).sum('http_rate_limited_total', { limit: 'attachment_requests' });
+        const before = await refusals();
         for (const path of [sessionId, 'no-such-session']) {
             const limited = await a.request('POST', `/v1/sessions/${path}/attachments/request-upload`, { body: { filename: 'x', size: 1 } });
             expect({ status: limited.status, body: limited.body }).toEqual({ status: 429, body: RATE_LIMITED });
         }
+        expect((await refusals()) - before).toBe(2);
         // Per user: another account is not affected.
         const theirs = (await createSession(server.url, b.token)).id;
         expect((await requestUpload(b, theirs)).status).toBe(200);

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
+import { ATTACHMENT_REQUESTS_LIMIT } from '../../cluster/uploadRequests.ts';
 import { attachmentKey } from '../../files/blobKeys.ts';
 import { defineAction, fail, ok } from '../action.ts';
 import { ownsSession, sessionParams } from '../session/sessionViews.ts';
@@ -25,6 +26,7 @@ export const attachmentRequestUpload = defineAction({
     input: requestUploadBody.extend(sessionParams.shape).extend(linkBase.shape),
     async run(deps, caller, { sessionId, baseUrl }) {
         if (!(await deps.cluster.uploadRequests.consumeUploadRequest(caller.userId))) {
+            deps.metrics.httpRateLimited.inc({ limit: ATTACHMENT_REQUESTS_LIMIT });
             return fail('too-many-requests', 'Too many upload requests. Try again in a minute.');
         }
         if (!(await ownsSession(deps.db.prisma, caller.userId, sessionId))) return fail('not-found', 'Session not found');

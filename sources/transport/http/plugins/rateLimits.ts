@@ -1,6 +1,7 @@
 import rateLimit, { normalizeIP, type FastifyRateLimitStore } from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
 import type { RequestCounters } from '../../../cluster/requestCounters.ts';
+import { ATTACHMENT_REQUESTS_LIMIT } from '../../../cluster/uploadRequests.ts';
 import type { Deps } from '../../../deps.ts';
 import type { RateLimitClass } from '../../limitsConfig.ts';
 
@@ -60,6 +61,8 @@ const metricLabel = (name: RateLimitClass) => name.replace(/[A-Z]/g, (letter) =>
  */
 export async function registerRateLimits(app: FastifyInstance, deps: Pick<Deps, 'config' | 'cluster' | 'log' | 'metrics'>): Promise<void> {
     await app.register(rateLimit, { global: false, store: counterStore(deps.cluster.requestCounters) });
+    // Upstream's own limit, counted in its action (attachmentRequestUpload.ts), in the same series.
+    deps.metrics.httpRateLimited.inc({ limit: ATTACHMENT_REQUESTS_LIMIT }, 0);
     const checks = new Map<RateLimitClass, (request: FastifyRequest, reply: FastifyReply) => Promise<void>>();
     for (const [name, spec] of Object.entries(CLASSES) as [RateLimitClass, (typeof CLASSES)[RateLimitClass]][]) {
         const max = deps.config.limits.http[name];
