@@ -1,5 +1,6 @@
 import type { Logger } from '../monitoring/log.ts';
 import type { RedisLink } from './redisLink.ts';
+import { fallbackNotice } from './fallbackNotice.ts';
 import { createMemoryRequestCounters, type RequestCounters } from './requestCounters.ts';
 
 /**
@@ -13,12 +14,9 @@ import { createMemoryRequestCounters, type RequestCounters } from './requestCoun
  */
 export function createRedisRequestCounters(link: RedisLink, keyPrefix: string, log: Logger, what: string): RequestCounters {
     const local = createMemoryRequestCounters();
-    let shared = true;
+    const notice = fallbackNotice(log, `${what} counted on this node only`, `${what} counted for the whole cluster again`);
     const fallBack = (key: string, windowMs: number, error?: unknown) => {
-        if (shared) {
-            shared = false;
-            log.warn({ err: error }, `redis unreachable: ${what} counted on this node only until it returns`);
-        }
+        notice.local(error);
         return local.hit(key, windowMs);
     };
     return {
@@ -35,10 +33,7 @@ export function createRedisRequestCounters(link: RedisLink, keyPrefix: string, l
             if (failed || !replies) return fallBack(key, windowMs, failed);
             const count = Number(replies[1]![1]);
             const ttl = Number(replies[2]![1]);
-            if (!shared) {
-                shared = true;
-                log.info(`redis reachable again: ${what} counted for the whole cluster again`);
-            }
+            notice.shared();
             if (ttl > 0) return { count, resetInMs: ttl };
             // No expiry (the key expired between SET NX and INCR on a Redis without the time
             // snapshot of transactions): the window starts now, or the key would never reset.

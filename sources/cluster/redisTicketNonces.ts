@@ -1,5 +1,6 @@
 import type { Logger } from '../monitoring/log.ts';
 import type { RedisLink } from './redisLink.ts';
+import { fallbackNotice } from './fallbackNotice.ts';
 import { createMemoryTicketNonces, type TicketNonces } from './ticketNonces.ts';
 
 /**
@@ -10,16 +11,23 @@ import { createMemoryTicketNonces, type TicketNonces } from './ticketNonces.ts';
  */
 export function createRedisTicketNonces(link: RedisLink, keyPrefix: string, log: Logger, now: () => number = Date.now): TicketNonces {
     const local = createMemoryTicketNonces(now);
+    const notice = fallbackNotice(log, 'used WebSocket tickets remembered on this node only', 'used WebSocket tickets remembered for the whole cluster again');
+    const fallBack = (nonce: string, expiresAt: number, error?: unknown) => {
+        notice.local(error);
+        return local.claim(nonce, expiresAt);
+    };
     return {
         async claim(nonce, expiresAt) {
             const ttlMs = Math.max(1, Math.ceil(expiresAt - now()));
-            if (!link.up) return local.claim(nonce, expiresAt);
+            if (!link.up) return fallBack(nonce, expiresAt);
+            let reply;
             try {
-                return (await link.commands.set(`${keyPrefix}ws-ticket:${nonce}`, '1', 'PX', ttlMs, 'NX')) === 'OK';
+                reply = await link.commands.set(`${keyPrefix}ws-ticket:${nonce}`, '1', 'PX', ttlMs, 'NX');
             } catch (error) {
-                log.warn({ err: error }, 'redis ticket register unavailable: remembering used tickets on this node only');
-                return local.claim(nonce, expiresAt);
+                return fallBack(nonce, expiresAt, error);
             }
+            notice.shared();
+            return reply === 'OK';
         },
     };
 }
