@@ -82,8 +82,8 @@ describe('HTTP rate limits', () => {
     it('counts every refusal in http_rate_limited_total, by limit', async () => {
         const before = await scrapeRegistry(server.deps.metrics);
         expect(before.types.get('http_rate_limited_total')).toBe('counter');
-        // Every class has its series from the start.
-        const limits = ['auth', 'pairing', 'search', 'push', 'uploads', 'ws_ticket'];
+        // Every class has its series from the start, and so has upstream's attachment limit.
+        const limits = ['auth', 'pairing', 'search', 'push', 'uploads', 'ws_ticket', 'attachment_requests'];
         expect(before.find('http_rate_limited_total').map((sample) => sample.labels.limit).sort()).toEqual(limits.sort());
 
         await expectLimited(() => server.request('POST', '/v1/auth', { ...from('203.0.113.50'), body: {} }));
