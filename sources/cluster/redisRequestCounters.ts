@@ -1,6 +1,6 @@
 import type { Logger } from '../monitoring/log.ts';
 import type { RedisLink } from './redisLink.ts';
-import { fallbackNotice } from './fallbackNotice.ts';
+import { redisOrLocal } from './redisOrLocal.ts';
 import { createMemoryRequestCounters, type RequestCounters } from './requestCounters.ts';
 
 /**
@@ -14,31 +14,25 @@ import { createMemoryRequestCounters, type RequestCounters } from './requestCoun
  */
 export function createRedisRequestCounters(link: RedisLink, keyPrefix: string, log: Logger, what: string): RequestCounters {
     const local = createMemoryRequestCounters();
-    const notice = fallbackNotice(log, `${what} counted on this node only`, `${what} counted for the whole cluster again`);
-    const fallBack = (key: string, windowMs: number, error?: unknown) => {
-        notice.local(error);
-        return local.hit(key, windowMs);
-    };
+    const run = redisOrLocal(link, log, `${what} counted on this node only`, `${what} counted for the whole cluster again`);
     return {
-        async hit(key, windowMs) {
-            if (!link.up) return fallBack(key, windowMs);
-            const name = `${keyPrefix}${key}`;
-            let replies;
-            try {
-                replies = await link.commands.multi().set(name, '0', 'PX', windowMs, 'NX').incr(name).pttl(name).exec();
-            } catch (error) {
-                return fallBack(key, windowMs, error);
-            }
-            const failed = replies ? (replies[1]?.[0] ?? replies[2]?.[0]) : new Error('transaction discarded');
-            if (failed || !replies) return fallBack(key, windowMs, failed);
-            const count = Number(replies[1]![1]);
-            const ttl = Number(replies[2]![1]);
-            notice.shared();
-            if (ttl > 0) return { count, resetInMs: ttl };
-            // No expiry (the key expired between SET NX and INCR on a Redis without the time
-            // snapshot of transactions): the window starts now, or the key would never reset.
-            await link.commands.pexpire(name, windowMs).catch(() => {});
-            return { count, resetInMs: windowMs };
-        },
+        hit: (key, windowMs) =>
+            run(
+                async () => {
+                    const name = `${keyPrefix}${key}`;
+                    const replies = await link.commands.multi().set(name, '0', 'PX', windowMs, 'NX').incr(name).pttl(name).exec();
+                    if (!replies) throw new Error('transaction discarded');
+                    const failed = replies[1]?.[0] ?? replies[2]?.[0];
+                    if (failed) throw failed;
+                    const count = Number(replies[1]![1]);
+                    const ttl = Number(replies[2]![1]);
+                    if (ttl > 0) return { count, resetInMs: ttl };
+                    // No expiry (the key expired between SET NX and INCR on a Redis without the time
+                    // snapshot of transactions): the window starts now, or the key would never reset.
+                    await link.commands.pexpire(name, windowMs).catch(() => {});
+                    return { count, resetInMs: windowMs };
+                },
+                () => local.hit(key, windowMs),
+            ),
     };
 }

@@ -1,6 +1,6 @@
 import type { Logger } from '../monitoring/log.ts';
 import type { RedisLink } from './redisLink.ts';
-import { fallbackNotice } from './fallbackNotice.ts';
+import { redisOrLocal } from './redisOrLocal.ts';
 import { createMemoryTicketNonces, type TicketNonces } from './ticketNonces.ts';
 
 /**
@@ -11,23 +11,20 @@ import { createMemoryTicketNonces, type TicketNonces } from './ticketNonces.ts';
  */
 export function createRedisTicketNonces(link: RedisLink, keyPrefix: string, log: Logger, now: () => number = Date.now): TicketNonces {
     const local = createMemoryTicketNonces(now);
-    const notice = fallbackNotice(log, 'used WebSocket tickets remembered on this node only', 'used WebSocket tickets remembered for the whole cluster again');
-    const fallBack = (nonce: string, expiresAt: number, error?: unknown) => {
-        notice.local(error);
-        return local.claim(nonce, expiresAt);
-    };
+    const run = redisOrLocal(
+        link,
+        log,
+        'used WebSocket tickets remembered on this node only',
+        'used WebSocket tickets remembered for the whole cluster again',
+    );
     return {
-        async claim(nonce, expiresAt) {
-            const ttlMs = Math.max(1, Math.ceil(expiresAt - now()));
-            if (!link.up) return fallBack(nonce, expiresAt);
-            let reply;
-            try {
-                reply = await link.commands.set(`${keyPrefix}ws-ticket:${nonce}`, '1', 'PX', ttlMs, 'NX');
-            } catch (error) {
-                return fallBack(nonce, expiresAt, error);
-            }
-            notice.shared();
-            return reply === 'OK';
-        },
+        claim: (nonce, expiresAt) =>
+            run(
+                async () => {
+                    const ttlMs = Math.max(1, Math.ceil(expiresAt - now()));
+                    return (await link.commands.set(`${keyPrefix}ws-ticket:${nonce}`, '1', 'PX', ttlMs, 'NX')) === 'OK';
+                },
+                () => local.claim(nonce, expiresAt),
+            ),
     };
 }

@@ -8,14 +8,18 @@ export interface TicketNonces {
     claim(nonce: string, expiresAt: number): Promise<boolean>;
 }
 
-/** Entries leave once expired; their number is bounded by the ticket rate limit times the lifetime. */
+/** Past this many nonces, expired ones are swept (not on every claim: a burst of reconnects stays linear). */
+const PRUNE_ABOVE = 10_000;
+
+/** Expired entries count as absent, and are swept once the map grows past PRUNE_ABOVE. */
 export function createMemoryTicketNonces(now: () => number = Date.now): TicketNonces {
     const used = new Map<string, number>();
     return {
         async claim(nonce, expiresAt) {
             const t = now();
-            for (const [known, until] of used) if (until < t) used.delete(known);
-            if (used.has(nonce)) return false;
+            const until = used.get(nonce);
+            if (until !== undefined && until >= t) return false;
+            if (used.size >= PRUNE_ABOVE) for (const [known, end] of used) if (end < t) used.delete(known);
             used.set(nonce, expiresAt);
             return true;
         },

@@ -3,7 +3,7 @@ import type pg from 'pg';
 /** node-postgres's error for a statement that outlived `query_timeout` (unavailable.ts knows it). */
 const READ_TIMEOUT = 'Query read timeout';
 
-/** setTimeout's largest delay (~24.8 days): how a statement asks for no deadline (see `unbounded`). */
+/** setTimeout's largest delay (~24.8 days): how a statement asks for no deadline (db.ts `longSql`). */
 export const NO_DEADLINE_MS = 2 ** 31 - 1;
 
 type Callback = (error: Error | null, result?: unknown) => void;

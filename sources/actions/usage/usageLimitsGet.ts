@@ -15,9 +15,7 @@ interface Row {
  * answers 500: a row that no longer passes the schema, or a failed read, is "no data". The one
  * exception is a database outage, which propagates and is answered 503 with Retry-After like
  * every other route (errorHandler.ts): a client that retries then gets the real answer, where
- * the Workers fallback would have told it "no limits" as if that were true. Plain SQL (the
- * driver's own errors): Prisma reports a raw query's lost connection as P2010, which reads as
- * any failed statement.
+ * the Workers fallback would have told it "no limits" as if that were true.
  */
 export const usageLimitsGet = defineAction({
     input: z.object({}),

@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
+import { checkToken } from '../../auth/checkToken.ts';
 import type { Deps } from '../../deps.ts';
-import { isDatabaseUnavailable } from '../../storage/unavailable.ts';
 import type { ConnectionScope } from '../socket/socketTypes.ts';
 
 /** Who a native connection is, once authenticated. */
@@ -23,19 +23,6 @@ export type MessageAuth = { ok: true; identity: NativeIdentity } | { ok: false; 
 /** WebSocket close code 1013, "Try Again Later" (RFC 6455 registry). */
 export const TRY_AGAIN_LATER = 1013;
 const UNAVAILABLE = 'Service unavailable';
-
-/**
- * The token's account, null for a bad token, 'unavailable' when the check could not be made:
- * it reads the account's revocation cutoff, and in a database outage a good token must not be
- * called invalid (a client told so would log out).
- */
-async function verify(deps: Pick<Deps, 'tokens'>, token: string): Promise<{ userId: string } | null | 'unavailable'> {
-    try {
-        return await deps.tokens.verify(token);
-    } catch (error) {
-        return isDatabaseUnavailable(error) ? 'unavailable' : null;
-    }
-}
 
 type ScopeInput = { clientType?: unknown; sessionId?: unknown; machineId?: unknown };
 type ScopeResult = { ok: true; scope: ConnectionScope } | { ok: false; code: 4003 | 4004; message: string };
@@ -95,7 +82,7 @@ export async function authenticateUpgrade(
     } else {
         const token = query.get('token') || bearer(request);
         if (!token) return { ok: true, identity: undefined };
-        const verified = await verify(deps, token);
+        const verified = await checkToken(deps.tokens, token);
         if (verified === 'unavailable') return { ok: false, status: 503, message: UNAVAILABLE };
         if (!verified) return { ok: false, status: 401, message: 'Invalid authentication token' };
         userId = verified.userId;
@@ -111,7 +98,7 @@ export async function authenticateUpgrade(
 
 /** The `auth` message's data (§1.4): token first, then the scope. */
 export async function authenticateMessage(deps: Pick<Deps, 'tokens'>, data: ScopeInput & { token: string }): Promise<MessageAuth> {
-    const verified = await verify(deps, data.token);
+    const verified = await checkToken(deps.tokens, data.token);
     if (verified === 'unavailable') return { ok: false, code: TRY_AGAIN_LATER, message: UNAVAILABLE, close: TRY_AGAIN_LATER };
     if (!verified) return { ok: false, code: 4001, message: 'Invalid authentication token' };
     const scope = scopeOf(data);

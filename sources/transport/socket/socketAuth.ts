@@ -1,6 +1,6 @@
 import type { ExtendedError } from 'socket.io';
+import { checkToken } from '../../auth/checkToken.ts';
 import type { TokenService } from '../../auth/tokens.ts';
-import { isDatabaseUnavailable } from '../../storage/unavailable.ts';
 import { nativeSocketData } from '../native/engineBridge.ts';
 import type { AppSocket, ConnectionScope } from './socketTypes.ts';
 
@@ -31,14 +31,9 @@ export function createSocketAuth(tokens: TokenService) {
         if (clientType === 'machine-scoped' && !machineId) {
             return next(new Error('Machine ID required for machine-scoped clients'));
         }
-        let verified;
-        try {
-            verified = typeof token === 'string' ? await tokens.verify(token) : null;
-        } catch (error) {
-            // The revocation check reads the database: in its outage the token is not invalid
-            // (a client told so would drop it), the node just cannot tell yet.
-            return next(new Error(isDatabaseUnavailable(error) ? 'Service unavailable' : 'Invalid authentication token'));
-        }
+        const verified = typeof token === 'string' ? await checkToken(tokens, token) : null;
+        // In a database outage the token is not invalid (a client told so would drop it).
+        if (verified === 'unavailable') return next(new Error('Service unavailable'));
         if (!verified) return next(new Error('Invalid authentication token'));
 
         let scope: ConnectionScope = { type: 'user-scoped' };
